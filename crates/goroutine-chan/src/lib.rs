@@ -1,0 +1,2 @@
+//! goroutine-chan: placeholder, filled by its issue.
+#![forbid(unsafe_code)]

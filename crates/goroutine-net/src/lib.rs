@@ -1,0 +1,2 @@
+//! goroutine-net: placeholder, filled by its issue.
+#![forbid(unsafe_code)]

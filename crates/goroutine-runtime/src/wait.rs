@@ -1,0 +1,180 @@
+//! Why a goroutine waits: the reason shown by goroutine dumps.
+
+use std::cell::Cell;
+use std::fmt;
+
+/// What a parked goroutine waits for, named as Go's goroutine dumps name it.
+///
+/// Leaf futures of this project (channels, locks, timers) record a reason
+/// with [`set_wait_reason`] just before they return `Pending`; the runtime
+/// attaches it to the goroutine, and [`debug::dump`](crate::debug::dump)
+/// prints it (`goroutine 7 [chan receive]`).
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::debug::WaitReason;
+/// assert_eq!(WaitReason::ChanRecv.as_str(), "chan receive");
+/// assert_eq!(WaitReason::WaitGroup.to_string(), "sync.WaitGroup.Wait");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u8)]
+pub enum WaitReason {
+    /// No reason recorded: waits on a future this project does not know.
+    Unknown = 0,
+    /// `ch <- v`: a send waiting for room or for a receiver.
+    ChanSend,
+    /// `<-ch`: a receive waiting for a value.
+    ChanRecv,
+    /// A `select!` with no ready arm.
+    Select,
+    /// A `select!` whose arms are all disabled (Go's `select {}`).
+    SelectNoCases,
+    /// `time.Sleep`.
+    Sleep,
+    /// A timer's deadline (`timeout`, `Timer`).
+    Timer,
+    /// `sync.WaitGroup.Wait`.
+    WaitGroup,
+    /// `sync.Mutex.Lock`.
+    Mutex,
+    /// `sync.RWMutex.RLock`.
+    RwLockRead,
+    /// `sync.RWMutex.Lock`.
+    RwLockWrite,
+    /// A semaphore acquire (Go's `semacquire`).
+    Semaphore,
+    /// `sync.Cond.Wait`.
+    Cond,
+    /// A `Once` or `OnceCell` being initialised by another goroutine.
+    Once,
+    /// A `Barrier`.
+    Barrier,
+    /// `context.Context.Done()`.
+    Context,
+    /// Awaiting another goroutine's `JoinHandle`.
+    Join,
+    /// Network readiness (Go's `IO wait`).
+    Io,
+}
+
+impl WaitReason {
+    const ALL: [WaitReason; 18] = [
+        WaitReason::Unknown,
+        WaitReason::ChanSend,
+        WaitReason::ChanRecv,
+        WaitReason::Select,
+        WaitReason::SelectNoCases,
+        WaitReason::Sleep,
+        WaitReason::Timer,
+        WaitReason::WaitGroup,
+        WaitReason::Mutex,
+        WaitReason::RwLockRead,
+        WaitReason::RwLockWrite,
+        WaitReason::Semaphore,
+        WaitReason::Cond,
+        WaitReason::Once,
+        WaitReason::Barrier,
+        WaitReason::Context,
+        WaitReason::Join,
+        WaitReason::Io,
+    ];
+
+    /// Go's spelling of the reason, as in `goroutine 7 [chan receive]:`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(goroutine::debug::WaitReason::Select.as_str(), "select");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitReason::Unknown => "waiting",
+            WaitReason::ChanSend => "chan send",
+            WaitReason::ChanRecv => "chan receive",
+            WaitReason::Select => "select",
+            WaitReason::SelectNoCases => "select (no cases)",
+            WaitReason::Sleep => "sleep",
+            WaitReason::Timer => "timer",
+            WaitReason::WaitGroup => "sync.WaitGroup.Wait",
+            WaitReason::Mutex => "sync.Mutex.Lock",
+            WaitReason::RwLockRead => "sync.RWMutex.RLock",
+            WaitReason::RwLockWrite => "sync.RWMutex.Lock",
+            WaitReason::Semaphore => "semacquire",
+            WaitReason::Cond => "sync.Cond.Wait",
+            WaitReason::Once => "sync.Once.Do",
+            WaitReason::Barrier => "barrier",
+            WaitReason::Context => "context.Done",
+            WaitReason::Join => "join",
+            WaitReason::Io => "IO wait",
+        }
+    }
+
+    pub(crate) fn from_u8(v: u8) -> WaitReason {
+        Self::ALL.get(usize::from(v)).copied().unwrap_or(WaitReason::Unknown)
+    }
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+thread_local! {
+    /// Reason recorded by the leaf future polled last on this thread; taken
+    /// by the goroutine wrapper when its poll returns `Pending`.
+    static PENDING_REASON: Cell<WaitReason> = const { Cell::new(WaitReason::Unknown) };
+}
+
+/// Records why the goroutine being polled on this thread is about to wait.
+///
+/// Call it right before returning `Pending` from a leaf future. Outside a
+/// goroutine it has no effect that anyone can observe, so it is safe to call
+/// from futures that may run on other executors. The last call before the
+/// goroutine's poll returns wins.
+///
+/// # Examples
+///
+/// ```
+/// use std::task::Poll;
+/// use goroutine::debug::{set_wait_reason, WaitReason};
+///
+/// fn poll_never() -> Poll<()> {
+///     set_wait_reason(WaitReason::SelectNoCases);
+///     Poll::Pending
+/// }
+/// assert!(poll_never().is_pending());
+/// ```
+#[inline]
+pub fn set_wait_reason(reason: WaitReason) {
+    let _ = PENDING_REASON.try_with(|r| r.set(reason));
+}
+
+/// Takes (and clears) the reason recorded on this thread.
+pub(crate) fn take_wait_reason() -> WaitReason {
+    PENDING_REASON
+        .try_with(|r| r.replace(WaitReason::Unknown))
+        .unwrap_or(WaitReason::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_round_trips_through_its_byte() {
+        for r in WaitReason::ALL {
+            assert_eq!(WaitReason::from_u8(r as u8), r);
+        }
+        assert_eq!(WaitReason::from_u8(250), WaitReason::Unknown);
+    }
+
+    #[test]
+    fn taking_the_reason_clears_it() {
+        set_wait_reason(WaitReason::Mutex);
+        assert_eq!(take_wait_reason(), WaitReason::Mutex);
+        assert_eq!(take_wait_reason(), WaitReason::Unknown);
+    }
+}

@@ -1,0 +1,2 @@
+//! goroutine-sync: placeholder, filled by its issue.
+#![forbid(unsafe_code)]

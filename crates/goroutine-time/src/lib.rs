@@ -1,0 +1,2 @@
+//! goroutine-time: placeholder, filled by its issue.
+#![forbid(unsafe_code)]
