@@ -112,7 +112,10 @@ impl TimerEntry {
             return Poll::Pending;
         };
         if let Some(key) = self.key {
-            let handle = self.handle.as_ref().expect("registered entries have a runtime");
+            let handle = self
+                .handle
+                .as_ref()
+                .expect("registered entries have a runtime");
             if handle.shared.driver.poll_key(key, cx.waker()) {
                 self.key = None;
                 self.fired = true;

@@ -133,6 +133,7 @@ impl Idle {
     }
 
     /// Number of workers currently unparked.
+    #[cfg(test)]
     pub(crate) fn num_unparked(&self) -> usize {
         unparked(self.state.load(SeqCst))
     }
@@ -145,7 +146,11 @@ mod tests {
     #[test]
     fn a_submitter_wakes_one_sleeper_and_not_while_one_searches() {
         let idle = Idle::new(4);
-        assert_eq!(idle.worker_to_notify(), None, "all unparked: nobody to wake");
+        assert_eq!(
+            idle.worker_to_notify(),
+            None,
+            "all unparked: nobody to wake"
+        );
         assert!(!idle.transition_worker_to_parked(0, false));
         assert!(!idle.transition_worker_to_parked(1, false));
         assert_eq!(idle.worker_to_notify(), Some(1));

@@ -80,11 +80,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        index: u16,
-        config: Config,
-        steals: Vec<Steal<Runnable>>,
-    ) -> Shared {
+    pub(crate) fn new(index: u16, config: Config, steals: Vec<Steal<Runnable>>) -> Shared {
         let remotes = steals
             .into_iter()
             .map(|steal| {
@@ -114,7 +110,9 @@ impl Shared {
         }
     }
 
-    pub(crate) fn new_queues(workers: usize) -> (Vec<Steal<Runnable>>, Vec<queue::Local<Runnable>>) {
+    pub(crate) fn new_queues(
+        workers: usize,
+    ) -> (Vec<Steal<Runnable>>, Vec<queue::Local<Runnable>>) {
         (0..workers).map(|_| queue::local()).unzip()
     }
 
@@ -139,10 +137,6 @@ impl Shared {
     pub(crate) fn tick_clock(&self, now: Instant) {
         let ms = now.saturating_duration_since(self.start).as_millis() as u32;
         self.clock_ms.store(ms, Relaxed);
-    }
-
-    pub(crate) fn start(&self) -> Instant {
-        self.start
     }
 
     /// Queues a goroutine from outside the workers (or overflow), and wakes

@@ -27,8 +27,8 @@
 //! destructors run on this thread).
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::fence;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Instant;
@@ -221,7 +221,10 @@ impl Worker {
             if victim == self.index {
                 continue;
             }
-            if let Some(task) = self.shared.remotes[victim].steal.steal_into(&mut core.local) {
+            if let Some(task) = self.shared.remotes[victim]
+                .steal
+                .steal_into(&mut core.local)
+            {
                 return Some(task);
             }
         }
@@ -232,7 +235,10 @@ impl Worker {
     /// (when this worker owns the timer driver), or by shutdown.
     fn park(&self) {
         let is_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
-        let is_last_searcher = self.shared.idle.transition_worker_to_parked(self.index, is_searching);
+        let is_last_searcher = self
+            .shared
+            .idle
+            .transition_worker_to_parked(self.index, is_searching);
         // SeqCst fence: the parker's StoreLoad barrier (see idle.rs).
         fence(SeqCst);
         let work_pending = if is_last_searcher {
@@ -245,7 +251,11 @@ impl Worker {
         }
         loop {
             let owns_driver = self.shared.driver.try_own(self.index);
-            let deadline = if owns_driver { self.shared.driver.park_deadline() } else { None };
+            let deadline = if owns_driver {
+                self.shared.driver.park_deadline()
+            } else {
+                None
+            };
             let notified = self.remote().parker.park(deadline);
             if owns_driver {
                 self.shared.driver.disown();
@@ -290,7 +300,11 @@ impl Worker {
     /// Drops everything left in this worker's queues (shutdown).
     fn drain(&self) {
         loop {
-            let task = self.remote().lifo.take().or_else(|| self.core.borrow_mut().local.pop());
+            let task = self
+                .remote()
+                .lifo
+                .take()
+                .or_else(|| self.core.borrow_mut().local.pop());
             match task {
                 // Dropped outside the borrow: destructors may schedule.
                 Some(task) => drop(task),
