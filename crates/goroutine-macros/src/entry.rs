@@ -37,7 +37,7 @@ use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{Attribute, Signature, Visibility};
+use syn::{Attribute, FnArg, Pat, PatIdent, Signature, Visibility};
 
 /// Which attribute is being expanded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +92,13 @@ fn entry(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     if let Err(e) = input.check(kind) {
         push(&mut errors, e);
     }
-    let expanded = expand(kind, input, &args);
+    let expanded = if input.sig.receiver().is_some() {
+        // A method: an `async fn` is valid there as written, and no nested
+        // fn can hold a body that uses `self`, so hand it back untouched.
+        item
+    } else {
+        expand(kind, input, &args)
+    };
     match errors {
         None => expanded,
         Some(e) => with_error(expanded, e),
@@ -429,20 +435,28 @@ impl EntryFn {
             };
             push(&mut errors, syn::Error::new_spanned(&sig.generics, what));
         }
-        if !sig.inputs.is_empty() {
-            let what = match kind {
-                Kind::Main if name == "main" => {
-                    "`main` cannot take arguments; read them with `std::env::args()` instead"
-                        .to_owned()
-                }
-                Kind::Main => format!(
-                    "a {} function cannot take arguments; read them with \
-                     `std::env::args()` instead",
-                    kind.attr()
+        if let Some(receiver) = sig.receiver() {
+            push(
+                &mut errors,
+                syn::Error::new_spanned(
+                    receiver,
+                    format!(
+                        "{} cannot be used on a method: the body runs in a nested function \
+                         where `self` does not exist; make it a free function that takes \
+                         the value as an argument",
+                        kind.attr()
+                    ),
                 ),
-                Kind::Test => "test functions cannot take arguments; \
+            );
+        } else if !sig.inputs.is_empty() && !takes_arguments(kind, sig) {
+            let what = match kind {
+                Kind::Main => {
+                    "`main` cannot take arguments; read them with `std::env::args()` instead"
+                }
+                Kind::Test => {
+                    "test functions cannot take arguments; \
                                build the values inside the test body instead"
-                    .to_owned(),
+                }
             };
             push(&mut errors, syn::Error::new_spanned(&sig.inputs, what));
         }
@@ -467,10 +481,16 @@ impl EntryFn {
     }
 }
 
-/// Whether the signature can be called with no arguments and no type
-/// parameters, as the expansion does.
-fn callable(sig: &Signature) -> bool {
-    sig.inputs.is_empty()
+/// Whether arguments are allowed: only on a `#[goroutine::main]` function
+/// other than the program's `main`, which its callers pass values to.
+fn takes_arguments(kind: Kind, sig: &Signature) -> bool {
+    kind == Kind::Main && sig.ident != "main"
+}
+
+/// Whether the expansion can call the nested fn: no generic parameters, no
+/// `self`, and no arguments unless [`takes_arguments`].
+fn callable(kind: Kind, sig: &Signature) -> bool {
+    (sig.inputs.is_empty() || (takes_arguments(kind, sig) && sig.receiver().is_none()))
         && sig.variadic.is_none()
         && sig.generics.params.is_empty()
         && sig.generics.where_clause.is_none()
@@ -516,7 +536,7 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
     outer_sig.asyncness = None;
     outer_sig.unsafety = None;
 
-    if !callable(&outer_sig) {
+    if !callable(kind, &outer_sig) {
         // An error was reported. Keep the body type-checked (for IDEs) in an
         // uncalled nested fn, and give the outer fn a shape rustc accepts so
         // that our error is the only one.
@@ -535,6 +555,7 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
         };
     }
 
+    let forwarded = forward_arguments(&mut outer_sig);
     let krate = args
         .krate
         .as_ref()
@@ -561,7 +582,7 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
                 workers: #workers,
                 detect_deadlock: #detect_deadlock,
             },
-            #entry(),
+            #entry(#(#forwarded),*),
         )
     };
     quote! {
@@ -572,6 +593,33 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
             #call
         }
     }
+}
+
+/// Gives every argument of the outer fn a plain name and returns the names,
+/// which the outer fn passes on to the nested one. The user's patterns
+/// (`mut n`, `(a, b)`) stay on the nested fn, where the body sees them.
+fn forward_arguments(outer: &mut Signature) -> Vec<Ident> {
+    let mut names = Vec::new();
+    for (i, input) in outer.inputs.iter_mut().enumerate() {
+        let FnArg::Typed(arg) = input else {
+            continue; // `self` was reported by `check`.
+        };
+        let name = match &*arg.pat {
+            // Keep the user's name, so docs of a `pub fn` read well.
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+            _ => Ident::new(&format!("__goroutine_arg{i}"), Span::mixed_site()),
+        };
+        arg.attrs.clear();
+        arg.pat = Box::new(Pat::Ident(PatIdent {
+            attrs: Vec::new(),
+            by_ref: None,
+            mutability: None,
+            ident: name.clone(),
+            subpat: None,
+        }));
+        names.push(name);
+    }
+    names
 }
 
 #[cfg(test)]
@@ -783,6 +831,42 @@ mod tests {
         let out = expand_str(Kind::Main, quote!(), item);
         assert!(out.contains("fn main () {"), "{out}");
         assert!(out.contains("unreachable"), "{out}");
+    }
+
+    #[test]
+    fn main_attribute_on_other_fn_forwards_its_arguments() {
+        let item = quote!(
+            async fn run(mut n: u32, (a, b): (u8, u8), s: &str) -> u32 {
+                n
+            }
+        );
+        let e = errors(Kind::Main, quote!(), item.clone());
+        assert!(e.is_empty(), "{e:?}");
+        let out = expand_str(Kind::Main, quote!(), item);
+        assert!(
+            out.starts_with("fn run (n : u32 , __goroutine_arg1 : (u8 , u8) , s : & str) -> u32"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(mut n : u32 , (a , b) : (u8 , u8) , s : & str)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("__goroutine_entry (n , __goroutine_arg1 , s)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn methods_are_rejected() {
+        let e = one_error(
+            Kind::Main,
+            quote!(),
+            quote!(
+                async fn run(&self) {}
+            ),
+        );
+        assert!(e.contains("cannot be used on a method"), "{e}");
     }
 
     #[test]

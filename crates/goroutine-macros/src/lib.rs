@@ -86,11 +86,25 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// Attributes, doc comments and visibility on the function are kept. The
-/// function must be `async` and take neither arguments nor generic
-/// parameters; each mistake is a compile error that says what to write.
+/// function must be `async` and have no generic parameters; `main` takes no
+/// arguments. Each mistake is a compile error that says what to write.
 ///
-/// The attribute may also sit on a function not called `main`: it then
-/// starts a runtime each time that function is called.
+/// # On other functions
+///
+/// On a function not called `main` the attribute makes a blocking function
+/// that starts a runtime each time it is called, for calling async code from
+/// a synchronous program. Such a function may take arguments:
+///
+/// ```
+/// #[goroutine::main(workers = 1)]
+/// async fn double_in_goroutine(n: u64) -> u64 {
+///     goroutine::spawn(async move { n * 2 }).await.unwrap()
+/// }
+///
+/// fn main() {
+///     assert_eq!(double_in_goroutine(21), 42);
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::main(args.into(), item.into()).into()

@@ -18,3 +18,47 @@ fn ui() {
         t.pass("tests/ui/pass/*.rs");
     }
 }
+
+// The attributes used for real. `PENDING` marks tests that need the executor
+// from main; the marks go when it is merged.
+
+#[goroutine::main(workers = 1)]
+async fn double(n: u32) -> u32 {
+    std::future::ready(n * 2).await
+}
+
+#[test]
+#[ignore = "PENDING: needs the executor"]
+fn main_attribute_on_helper_runs_body_and_returns_its_value() {
+    assert_eq!(double(21), 42);
+    // Each call starts (and ends) a runtime of its own.
+    assert_eq!(double(2), 4);
+}
+
+#[goroutine::main(detect_deadlock = false)]
+async fn parse_plus_one(s: &str) -> Result<u32, std::num::ParseIntError> {
+    let n: u32 = s.trim().parse()?;
+    Ok(n + 1)
+}
+
+#[test]
+#[ignore = "PENDING: needs the executor"]
+fn question_mark_in_main_attribute_body_returns_the_error() {
+    assert_eq!(parse_plus_one(" 41 "), Ok(42));
+    assert!(parse_plus_one("forty-one").is_err());
+}
+
+#[goroutine::test]
+#[ignore = "PENDING: needs the executor"]
+async fn test_attribute_accepts_result_and_question_mark() -> Result<(), std::num::ParseIntError> {
+    let n: u8 = "12".parse()?;
+    assert_eq!(n, 12);
+    Ok(())
+}
+
+#[goroutine::test(workers = 2)]
+#[should_panic(expected = "panic in test body")]
+#[ignore = "PENDING: needs the executor"]
+async fn panic_in_test_body_reaches_the_harness() {
+    panic!("panic in test body");
+}
