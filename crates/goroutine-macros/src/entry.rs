@@ -610,13 +610,13 @@ fn forward_arguments(outer: &mut Signature) -> Vec<Ident> {
             _ => Ident::new(&format!("__goroutine_arg{i}"), Span::mixed_site()),
         };
         arg.attrs.clear();
-        arg.pat = Box::new(Pat::Ident(PatIdent {
+        *arg.pat = Pat::Ident(PatIdent {
             attrs: Vec::new(),
             by_ref: None,
             mutability: None,
             ident: name.clone(),
             subpat: None,
-        }));
+        });
         names.push(name);
     }
     names
