@@ -6,21 +6,14 @@
 //! `TRYBUILD=overwrite cargo test -p goroutine --test macros_ui`, then read
 //! the new `.stderr` files: each must say what to write instead.
 
-/// Set to `true` once `goroutine_runtime::__private::run_main` runs futures
-/// instead of being a stub.
-const RUNTIME_LANDED: bool = false;
-
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/fail/*.rs");
-    if RUNTIME_LANDED {
-        t.pass("tests/ui/pass/*.rs");
-    }
+    t.pass("tests/ui/pass/*.rs");
 }
 
-// The attributes used for real. `PENDING` marks tests that need the executor
-// from main; the marks go when it is merged.
+// The attributes used for real.
 
 #[goroutine::main(workers = 1)]
 async fn double(n: u32) -> u32 {
@@ -28,7 +21,6 @@ async fn double(n: u32) -> u32 {
 }
 
 #[test]
-#[ignore = "PENDING: needs the executor"]
 fn main_attribute_on_helper_runs_body_and_returns_its_value() {
     assert_eq!(double(21), 42);
     // Each call starts (and ends) a runtime of its own.
@@ -42,14 +34,12 @@ async fn parse_plus_one(s: &str) -> Result<u32, std::num::ParseIntError> {
 }
 
 #[test]
-#[ignore = "PENDING: needs the executor"]
 fn question_mark_in_main_attribute_body_returns_the_error() {
     assert_eq!(parse_plus_one(" 41 "), Ok(42));
     assert!(parse_plus_one("forty-one").is_err());
 }
 
 #[goroutine::test]
-#[ignore = "PENDING: needs the executor"]
 async fn test_attribute_accepts_result_and_question_mark() -> Result<(), std::num::ParseIntError> {
     let n: u8 = "12".parse()?;
     assert_eq!(n, 12);
@@ -58,7 +48,27 @@ async fn test_attribute_accepts_result_and_question_mark() -> Result<(), std::nu
 
 #[goroutine::test(workers = 2)]
 #[should_panic(expected = "panic in test body")]
-#[ignore = "PENDING: needs the executor"]
 async fn panic_in_test_body_reaches_the_harness() {
     panic!("panic in test body");
+}
+
+#[goroutine::test]
+async fn spawned_goroutine_result_comes_back_to_test_body() {
+    let handle = goroutine::spawn(async { 6 * 7 });
+    assert_eq!(handle.await.unwrap(), 42);
+}
+
+#[goroutine::test(workers = 3)]
+async fn workers_argument_sets_maxprocs() {
+    assert_eq!(goroutine::maxprocs(), 3);
+}
+
+#[goroutine::main(workers = 2)]
+async fn maxprocs_in_main_attribute() -> usize {
+    goroutine::maxprocs()
+}
+
+#[test]
+fn workers_argument_reaches_main_attribute_runtime() {
+    assert_eq!(maxprocs_in_main_attribute(), 2);
 }
