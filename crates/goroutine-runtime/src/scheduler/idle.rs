@@ -181,3 +181,50 @@ mod tests {
         assert!(!idle.unpark_worker_by_id(1));
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::atomic::{fence, AtomicBool};
+    use crate::loom::Arc;
+    use crate::scheduler::park::Parker;
+    use loom::thread;
+
+    /// A worker parks while a submitter makes work visible and notifies:
+    /// the worker never sleeps through the work (the StoreLoad protocol in
+    /// the module docs). Models `Worker::park` against `Shared::push_remote`.
+    #[test]
+    fn loom_submitter_and_parking_worker_never_lose_the_wakeup() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(1));
+            let parker = Arc::new(Parker::new());
+            let work = Arc::new(AtomicBool::new(false));
+
+            let submitter = {
+                let (idle, parker, work) = (idle.clone(), parker.clone(), work.clone());
+                thread::spawn(move || {
+                    work.store(true, SeqCst); // push to the injector
+                    fence(SeqCst);
+                    if idle.worker_to_notify().is_some() {
+                        parker.unpark();
+                    }
+                })
+            };
+
+            // The worker found nothing and parks (not searching).
+            idle.transition_worker_to_parked(0, false);
+            fence(SeqCst);
+            if work.load(SeqCst) {
+                // Saw the work after counting itself parked: take itself
+                // off the list and run it.
+                idle.unpark_worker_by_id(0);
+            } else {
+                while idle.is_parked(0) {
+                    parker.park(None);
+                }
+            }
+            assert!(work.load(SeqCst), "woke up with no work visible");
+            submitter.join().unwrap();
+        });
+    }
+}
