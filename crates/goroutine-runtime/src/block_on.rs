@@ -5,15 +5,20 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
 
 use crate::context;
+use crate::loom::lock_std as lock;
 use crate::runtime::Handle;
+use crate::scheduler::check_deadlock;
+use crate::task::{reserve_ids, GoroutineId, Meta};
 use crate::wait;
 
 struct ThreadNotify {
@@ -42,7 +47,27 @@ impl ThreadNotify {
             thread::park();
         }
     }
+
+    /// Like `wait`, giving up at `deadline`. True if woken.
+    fn wait_until(&self, deadline: Instant) -> bool {
+        loop {
+            // Acquire: as in `wait`.
+            if self.notified.swap(false, Acquire) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            thread::park_timeout(deadline - now);
+        }
+    }
 }
+
+/// First pause before a waiting main goroutine checks for a deadlock; it
+/// doubles up to `DEADLOCK_CHECK_MAX` while nothing happens.
+const DEADLOCK_CHECK_FIRST: Duration = Duration::from_millis(10);
+const DEADLOCK_CHECK_MAX: Duration = Duration::from_millis(500);
 
 thread_local! {
     /// This thread's notifier, lent to the outermost `block_on`. A nested
@@ -60,12 +85,14 @@ impl Drop for Lent {
     }
 }
 
-/// Counts a main goroutine for `num_goroutines` while it runs.
-struct MainGuard<'a>(&'a Handle);
+/// Counts a main goroutine for `num_goroutines` and lists it for dumps
+/// while it runs.
+struct MainGuard<'a>(&'a Handle, Arc<Meta>);
 
 impl Drop for MainGuard<'_> {
     fn drop(&mut self) {
         self.0.shared.mains.fetch_sub(1, Relaxed);
+        lock(&self.0.shared.main_goroutines).retain(|m| !Arc::ptr_eq(m, &self.1));
     }
 }
 
@@ -79,8 +106,16 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
         );
     }
     let _enter = context::enter(handle.clone());
-    handle.shared.mains.fetch_add(1, Relaxed);
-    let _main = MainGuard(handle);
+    let shared = &handle.shared;
+    let meta = Arc::new(Meta::new(
+        GoroutineId::from_u64(reserve_ids(1)),
+        Location::caller(),
+        shared.index,
+        false,
+    ));
+    shared.mains.fetch_add(1, Relaxed);
+    lock(&shared.main_goroutines).push(meta.clone());
+    let _main = MainGuard(handle, meta.clone());
     let notify = CACHED
         .try_with(Cell::take)
         .ok()
@@ -96,14 +131,27 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     let notify = lent.0.as_ref().expect("lent notifier");
+    let mut pause = DEADLOCK_CHECK_FIRST;
     loop {
+        meta.set_running(shared.clock_ms());
         let poll = future.as_mut().poll(&mut cx);
-        // The reason only matters for goroutines; do not leak it into the
-        // next goroutine polled on this thread.
-        let _ = wait::take_wait_reason();
+        let reason = wait::take_wait_reason();
         if let Poll::Ready(v) = poll {
             return v;
         }
-        notify.wait();
+        meta.set_waiting(reason, shared.clock_ms());
+        if shared.config.deadlock.is_none() {
+            notify.wait();
+            continue;
+        }
+        // Wait, looking for a deadlock now and then while nothing happens.
+        loop {
+            if notify.wait_until(Instant::now() + pause) {
+                pause = DEADLOCK_CHECK_FIRST;
+                break;
+            }
+            check_deadlock(shared);
+            pause = (pause * 2).min(DEADLOCK_CHECK_MAX);
+        }
     }
 }

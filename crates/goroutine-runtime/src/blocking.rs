@@ -127,4 +127,15 @@ impl Pool {
             }
         }
     }
+
+    /// Threads alive in the pool, idle ones included.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads.live()
+    }
+
+    /// True if a closure is queued or running.
+    pub(crate) fn is_busy(&self) -> bool {
+        let st = lock(&self.state);
+        !st.queue.is_empty() || st.threads > st.idle
+    }
 }

@@ -30,8 +30,10 @@ use std::time::{Duration, Instant};
 pub use crate::task::GoroutineState;
 pub use crate::wait::{set_wait_reason, WaitReason};
 
+use crate::loom::lock_std as lock;
 use crate::runtime::current;
-use crate::task::GoroutineId;
+use crate::scheduler::Shared;
+use crate::task::{GoroutineId, Meta};
 
 /// A snapshot of one goroutine.
 ///
@@ -81,25 +83,35 @@ pub struct GoroutineInfo {
 /// # });
 /// ```
 pub fn goroutines() -> Vec<GoroutineInfo> {
-    let handle = current();
-    let shared = &handle.shared;
-    let now = Instant::now();
-    shared.tick_clock(now);
+    goroutines_of(&current().shared)
+}
+
+fn info(shared: &Shared, meta: &Meta, now_ms: u32) -> GoroutineInfo {
+    let (state, reason, polls, since) = meta.debug_view();
+    GoroutineInfo {
+        id: meta.id(),
+        name: shared.name_of(meta).map(|n| n.to_string()),
+        location: meta.location(),
+        state,
+        wait_reason: (state == GoroutineState::Waiting).then_some(reason),
+        since: Duration::from_millis(u64::from(now_ms.wrapping_sub(since))),
+        polls,
+    }
+}
+
+/// Main goroutines (in `block_on`) first, then the registry, by id.
+pub(crate) fn goroutines_of(shared: &Shared) -> Vec<GoroutineInfo> {
+    shared.tick_clock(Instant::now());
     let now_ms = shared.clock_ms();
-    let mut out = Vec::new();
-    shared.registry.for_each(|meta| {
-        let (state, reason, polls, since) = meta.debug_view();
-        out.push(GoroutineInfo {
-            id: meta.id(),
-            name: shared.name_of(meta).map(|n| n.to_string()),
-            location: meta.location(),
-            state,
-            wait_reason: (state == GoroutineState::Waiting).then_some(reason),
-            since: Duration::from_millis(u64::from(now_ms.wrapping_sub(since))),
-            polls,
-        });
-    });
-    out.sort_by_key(|g| g.id);
+    let mut out: Vec<_> = lock(&shared.main_goroutines)
+        .iter()
+        .map(|m| info(shared, m, now_ms))
+        .collect();
+    let mains = out.len();
+    shared
+        .registry
+        .for_each(|meta| out.push(info(shared, meta, now_ms)));
+    out[mains..].sort_by_key(|g| g.id);
     out
 }
 
@@ -116,12 +128,15 @@ pub fn goroutines() -> Vec<GoroutineInfo> {
 /// ```
 /// # goroutine::block_on(async {
 /// let text = goroutine::debug::dump();
-/// assert!(text.contains("goroutines"));
+/// assert!(text.contains("goroutine")); // at least the main goroutine
 /// # });
 /// ```
 pub fn dump() -> String {
-    let handle = current();
-    let list = goroutines();
+    dump_of(&current().shared)
+}
+
+pub(crate) fn dump_of(shared: &Shared) -> String {
+    let list = goroutines_of(shared);
     let mut s = String::new();
     for g in &list {
         let what = match (g.state, g.wait_reason) {
@@ -129,7 +144,9 @@ pub fn dump() -> String {
             (state, _) => state.to_string(),
         };
         let _ = write!(s, "goroutine {} [{what}", g.id);
-        if g.since >= Duration::from_secs(1) {
+        if g.since >= Duration::from_secs(60) {
+            let _ = write!(s, ", {} minutes", g.since.as_secs() / 60);
+        } else if g.since >= Duration::from_secs(1) {
             let _ = write!(s, ", {}s", g.since.as_secs());
         }
         let _ = writeln!(s, "]:");
@@ -139,11 +156,13 @@ pub fn dump() -> String {
         let _ = writeln!(s, "    created at {}, polled {} times", g.location, g.polls);
         s.push('\n');
     }
-    let total = handle.num_goroutines();
+    let total = shared.num_goroutines();
     let unlisted = total.saturating_sub(list.len());
-    let _ = writeln!(
-        s,
-        "{total} goroutines in all ({unlisted} running, runnable or in block_on that never parked)"
-    );
+    if unlisted > 0 {
+        let _ = writeln!(
+            s,
+            "... and {unlisted} more goroutines that have not waited yet (running or runnable)"
+        );
+    }
     s
 }

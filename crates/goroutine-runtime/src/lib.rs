@@ -213,6 +213,7 @@ pub mod __private {
     use std::time::Duration;
 
     use crate::runtime::{install_global, Builder};
+    use crate::scheduler::DeadlockAction;
 
     /// Configuration the attribute macros pass to [`run_main`] / [`run_test`].
     #[derive(Debug, Clone, Copy)]
@@ -223,13 +224,18 @@ pub mod __private {
         pub detect_deadlock: bool,
     }
 
-    fn build(config: EntryConfig, name: &str) -> crate::runtime::Runtime {
+    fn build(
+        config: EntryConfig,
+        name: &str,
+        on_deadlock: DeadlockAction,
+    ) -> crate::runtime::Runtime {
         let mut b = Builder::new();
         b.thread_name(name);
         if let Some(n) = config.workers {
             b.workers(n);
         }
-        b.build().expect("goroutine: cannot start the runtime")
+        b.build_with(config.detect_deadlock.then_some(on_deadlock))
+            .expect("goroutine: cannot start the runtime")
     }
 
     /// Body of `#[goroutine::main]`: a runtime that is also the global one;
@@ -237,7 +243,7 @@ pub mod __private {
     /// ends them when `main` returns) without waiting long for threads stuck
     /// in blocking code.
     pub fn run_main<F: Future>(config: EntryConfig, future: F) -> F::Output {
-        let rt = build(config, "goroutine-worker");
+        let rt = build(config, "goroutine-worker", DeadlockAction::Exit);
         let previous = install_global(Some(rt.handle()));
         let out = rt.block_on(future);
         install_global(previous);
@@ -247,7 +253,7 @@ pub mod __private {
 
     /// Body of `#[goroutine::test]`: a fresh runtime per test.
     pub fn run_test<F: Future>(config: EntryConfig, future: F) -> F::Output {
-        let rt = build(config, "goroutine-test-worker");
+        let rt = build(config, "goroutine-test-worker", DeadlockAction::Panic);
         let out = rt.block_on(future);
         rt.shutdown_timeout(Duration::from_secs(1));
         out

@@ -58,7 +58,7 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::coop::DEFAULT_BUDGET;
 use crate::loom::lock_std as lock;
-use crate::scheduler::{Config, Shared, Worker};
+use crate::scheduler::{Config, DeadlockAction, Shared, Worker};
 use crate::task::{self, reserve_ids, GoroutineId, JoinHandle, Kind, Meta, Runnable};
 
 /// What happens when a goroutine panics.
@@ -101,6 +101,10 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     panic_policy: PanicPolicy,
+    blocking_threshold: Option<Duration>,
+    long_poll: Option<Duration>,
+    max_extra_workers: Option<usize>,
+    detect_deadlock: bool,
 }
 
 impl Default for Builder {
@@ -139,6 +143,10 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             panic_policy: PanicPolicy::Report,
+            blocking_threshold: Some(Duration::from_millis(10)),
+            long_poll: long_poll_from_env(),
+            max_extra_workers: None,
+            detect_deadlock: false,
         }
     }
 
@@ -262,6 +270,84 @@ impl Builder {
         self
     }
 
+    /// How long one poll of a goroutine may run before the monitor treats
+    /// its worker as blocked and hands the worker's queue to an extra
+    /// worker, so the other goroutines keep running (default 10 ms, Go's
+    /// `forcePreemptNS`). `None` turns hand-offs off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = goroutine::runtime::Builder::new()
+    ///     .blocking_threshold(Some(Duration::from_millis(50)))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn blocking_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
+        self.blocking_threshold = threshold;
+        self
+    }
+
+    /// Reports, once each, polls that run longer than `limit`, on stderr
+    /// with the goroutine's id, name and spawn location. Default: off, or
+    /// the limit in `GOROUTINE_DEBUG=longpoll=50ms` (units `us`, `ms`, `s`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = goroutine::runtime::Builder::new()
+    ///     .long_poll_report(Some(Duration::from_millis(50)))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn long_poll_report(&mut self, limit: Option<Duration>) -> &mut Builder {
+        self.long_poll = limit;
+        self
+    }
+
+    /// Most extra workers the monitor runs at once to stand in for blocked
+    /// ones (default: as many as there are workers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().max_extra_workers(2).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn max_extra_workers(&mut self, n: usize) -> &mut Builder {
+        self.max_extra_workers = Some(n);
+        self
+    }
+
+    /// Go's deadlock report: when a main goroutine in [`Runtime::block_on`]
+    /// waits and nothing can ever wake anything, print "fatal error: all
+    /// goroutines are asleep - deadlock!" and a goroutine dump on stderr,
+    /// and exit with status 2. Off by default here; `#[goroutine::main]`
+    /// and `#[goroutine::test]` turn it on (a test panics with the dump
+    /// instead of exiting).
+    ///
+    /// "Nothing can wake anything" is checked conservatively, preferring a
+    /// missed report to a false one: no goroutine runnable, no timer
+    /// pending, no socket registered, the blocking pool idle, and no thread
+    /// in the process but this runtime's own and the `block_on` caller
+    /// (which a foreign thread holding a waker or a channel handle would
+    /// break). It is only available on Linux, where threads can be counted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().detect_deadlock(true).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn detect_deadlock(&mut self, on: bool) -> &mut Builder {
+        self.detect_deadlock = on;
+        self
+    }
+
     /// Starts the worker threads.
     ///
     /// # Errors
@@ -276,7 +362,16 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.build_with(self.detect_deadlock.then_some(DeadlockAction::Exit))
+    }
+
+    pub(crate) fn build_with(&mut self, deadlock: Option<DeadlockAction>) -> io::Result<Runtime> {
         let workers = self.workers.unwrap_or_else(default_workers);
+        let extra = if self.blocking_threshold.is_some() {
+            self.max_extra_workers.unwrap_or(workers)
+        } else {
+            0
+        };
         let config = Config {
             workers,
             budget: self.budget,
@@ -285,27 +380,37 @@ impl Builder {
             max_blocking_threads: self.max_blocking_threads,
             blocking_keep_alive: self.blocking_keep_alive,
             panic_policy: self.panic_policy,
+            blocking_threshold: self.blocking_threshold,
+            long_poll: self.long_poll,
+            max_extra_workers: extra,
+            deadlock,
         };
-        let (steals, locals) = Shared::new_queues(workers);
+        // One queue per worker, and one per extra-worker slot.
+        let (steals, mut locals) = Shared::new_queues(workers + extra);
+        let spare: Vec<_> = locals
+            .drain(workers..)
+            .enumerate()
+            .map(|(i, l)| (workers + i, l))
+            .collect();
         let io = crate::io::IoDriver::new()?;
-        let shared = table::insert(|index| Arc::new(Shared::new(index, config, steals, io)))?;
-        let threads = Arc::new(ThreadSet::default());
-        let mut rt = Runtime {
+        let shared =
+            table::insert(|index| Arc::new(Shared::new(index, config, steals, spare, io)))?;
+        // From here on, dropping `rt` shuts down whatever started.
+        let rt = Runtime {
             handle: Handle {
                 shared: shared.clone(),
             },
-            threads: threads.clone(),
-            handles: Vec::with_capacity(workers),
             shut_down: false,
         };
         for (index, local) in locals.into_iter().enumerate() {
-            let shared = shared.clone();
+            let s = shared.clone();
             let name = format!("{}-{index}", self.thread_name);
-            let h = spawn_thread(&threads, name, self.stack_size, move || {
-                Worker::run(shared, index, local)
+            let h = spawn_thread(&shared.threads, name, self.stack_size, move || {
+                drop(Worker::run(s, index, local));
             })?;
-            rt.handles.push(h);
+            lock(&shared.thread_handles).push(h);
         }
+        crate::scheduler::start_monitor(&shared)?;
         Ok(rt)
     }
 }
@@ -319,6 +424,11 @@ pub(crate) struct ThreadSet {
 }
 
 impl ThreadSet {
+    /// Threads started and not yet exited.
+    pub(crate) fn live(&self) -> usize {
+        *lock(&self.live)
+    }
+
     /// Waits until every thread has exited, or until `deadline`. Returns
     /// true if they all exited.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
@@ -388,8 +498,6 @@ pub(crate) fn spawn_thread(
 /// ```
 pub struct Runtime {
     handle: Handle,
-    threads: Arc<ThreadSet>,
-    handles: Vec<thread::JoinHandle<()>>,
     shut_down: bool,
 }
 
@@ -506,8 +614,9 @@ impl Runtime {
         let _enter = context::enter(self.handle.clone());
         // 2. Workers leave their loops and drain their own queues.
         shared.unpark_all();
-        let all_exited = self.threads.wait(deadline);
-        for h in std::mem::take(&mut self.handles) {
+        let _ = shared.monitor.parker.unpark();
+        let all_exited = shared.threads.wait(deadline);
+        for h in std::mem::take(&mut *lock(&shared.thread_handles)) {
             if all_exited || h.is_finished() {
                 let _ = h.join();
             }
@@ -744,6 +853,75 @@ impl Handle {
     /// ```
     pub fn workers(&self) -> usize {
         self.shared.config.workers
+    }
+}
+
+impl Handle {
+    /// Counters about this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().metrics().handoffs, 0);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let m = &self.shared.metrics;
+        RuntimeMetrics {
+            workers: self.shared.config.workers,
+            extra_workers: m.extra_workers.load(Relaxed),
+            handoffs: m.handoffs.load(Relaxed),
+            long_polls: m.long_polls.load(Relaxed),
+            num_goroutines: self.shared.num_goroutines(),
+            blocking_threads: self.shared.blocking.threads(),
+        }
+    }
+}
+
+/// A snapshot of a runtime's counters; see [`Handle::metrics`].
+///
+/// # Examples
+///
+/// ```
+/// let rt = goroutine::runtime::Builder::new().workers(2).build().unwrap();
+/// let m = rt.handle().metrics();
+/// assert_eq!((m.workers, m.extra_workers), (2, 0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RuntimeMetrics {
+    /// Configured workers (`GOMAXPROCS`).
+    pub workers: usize,
+    /// Extra workers running now, standing in for blocked ones.
+    pub extra_workers: usize,
+    /// Times the monitor handed a blocked worker's queue to an extra worker.
+    pub handoffs: u64,
+    /// Polls reported as too long (see `Builder::long_poll_report`).
+    pub long_polls: u64,
+    /// Live goroutines, as [`num_goroutines`](crate::num_goroutines).
+    pub num_goroutines: usize,
+    /// Threads in the blocking pool, idle ones included.
+    pub blocking_threads: usize,
+}
+
+/// `GOROUTINE_DEBUG=longpoll=50ms` (comma-separated settings, Go style).
+fn long_poll_from_env() -> Option<Duration> {
+    let v = std::env::var("GOROUTINE_DEBUG").ok()?;
+    v.split(',').find_map(|kv| {
+        let d = kv.trim().strip_prefix("longpoll=")?;
+        parse_duration(d)
+    })
+}
+
+/// `250us`, `50ms`, `2s`.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = num.parse().ok()?;
+    match unit {
+        "us" | "µs" => Some(Duration::from_micros(n)),
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        _ => None,
     }
 }
 

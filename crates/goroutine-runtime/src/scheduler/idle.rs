@@ -35,7 +35,10 @@ const SEARCHING_MASK: usize = UNPARKED_ONE - 1;
 pub(crate) struct Idle {
     /// `unparked << 16 | searching`.
     state: AtomicUsize,
-    num_workers: usize,
+    /// Worker threads running: the configured workers plus any extra ones
+    /// the monitor started to stand in for blocked workers. Changed under
+    /// the `sleepers` lock.
+    num_workers: AtomicUsize,
     /// Parked workers by index. Changes to `state`'s unparked count are made
     /// under this lock, so the two agree.
     sleepers: Mutex<Vec<usize>>,
@@ -55,7 +58,7 @@ impl Idle {
         assert!(num_workers < SEARCHING_MASK, "too many workers");
         Idle {
             state: AtomicUsize::new(num_workers * UNPARKED_ONE),
-            num_workers,
+            num_workers: AtomicUsize::new(num_workers),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
         }
     }
@@ -64,7 +67,7 @@ impl Idle {
         // SeqCst: the load half of the submitter's StoreLoad pattern (the
         // fence, where needed, is issued by the caller).
         let state = self.state.load(SeqCst);
-        searching(state) == 0 && unparked(state) < self.num_workers
+        searching(state) == 0 && unparked(state) < self.num_workers.load(SeqCst)
     }
 
     /// After making work visible: the worker to wake, if one should be. The
@@ -87,7 +90,7 @@ impl Idle {
     /// search already.
     pub(crate) fn transition_worker_to_searching(&self) -> bool {
         let state = self.state.load(SeqCst);
-        if 2 * searching(state) >= self.num_workers {
+        if 2 * searching(state) >= self.num_workers.load(SeqCst) {
             return false;
         }
         self.state.fetch_add(1, SeqCst);
@@ -130,6 +133,30 @@ impl Idle {
     /// True while `worker` is on the sleepers list (not yet woken).
     pub(crate) fn is_parked(&self, worker: usize) -> bool {
         lock(&self.sleepers).contains(&worker)
+    }
+
+    /// Some parked worker, left on the sleepers list.
+    pub(crate) fn any_sleeper(&self) -> Option<usize> {
+        lock(&self.sleepers).last().copied()
+    }
+
+    /// An extra worker thread starts: one more worker, running.
+    pub(crate) fn add_worker(&self) {
+        let _sleepers = lock(&self.sleepers);
+        self.num_workers.fetch_add(1, SeqCst);
+        self.state.fetch_add(UNPARKED_ONE, SeqCst);
+    }
+
+    /// An extra worker thread (running, not searching) leaves for good.
+    pub(crate) fn remove_worker(&self) {
+        let _sleepers = lock(&self.sleepers);
+        self.num_workers.fetch_sub(1, SeqCst);
+        self.state.fetch_sub(UNPARKED_ONE, SeqCst);
+    }
+
+    /// True when every worker thread is parked.
+    pub(crate) fn all_parked(&self) -> bool {
+        unparked(self.state.load(SeqCst)) == 0
     }
 
     /// Number of workers currently unparked.

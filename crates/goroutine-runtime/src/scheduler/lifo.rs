@@ -45,6 +45,12 @@ impl LifoSlot {
     }
 }
 
+impl LifoSlot {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.load(Relaxed).is_null()
+    }
+}
+
 impl Drop for LifoSlot {
     fn drop(&mut self) {
         drop(self.take());

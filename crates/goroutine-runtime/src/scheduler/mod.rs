@@ -2,10 +2,12 @@
 
 mod idle;
 mod lifo;
+mod monitor;
 mod park;
 pub(crate) mod queue;
 mod shared;
 mod worker;
 
-pub(crate) use shared::{Config, Shared};
+pub(crate) use monitor::{check_deadlock, start_monitor};
+pub(crate) use shared::{Config, DeadlockAction, Shared};
 pub(crate) use worker::Worker;

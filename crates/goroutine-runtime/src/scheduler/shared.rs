@@ -1,9 +1,13 @@
 //! State shared by all workers of one runtime.
 
 use std::collections::HashMap;
+use std::panic::Location;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
-use std::sync::atomic::{fence, AtomicBool, AtomicIsize, AtomicU32, AtomicUsize};
+use std::sync::atomic::{
+    fence, AtomicBool, AtomicIsize, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize,
+};
 use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use concurrent_queue::{ConcurrentQueue, PushError};
@@ -11,12 +15,12 @@ use concurrent_queue::{ConcurrentQueue, PushError};
 use super::idle::Idle;
 use super::lifo::LifoSlot;
 use super::park::Parker;
-use super::queue::{self, Steal};
+use super::queue::{self, Local, Steal};
 use crate::blocking;
 use crate::io::IoDriver;
 use crate::loom::lock_std as lock;
 use crate::registry::Registry;
-use crate::runtime::PanicPolicy;
+use crate::runtime::{PanicPolicy, ThreadSet};
 use crate::task::{GoroutineId, Meta, Runnable};
 use crate::time::Driver;
 
@@ -30,6 +34,24 @@ pub(crate) struct Config {
     pub(crate) max_blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
     pub(crate) panic_policy: PanicPolicy,
+    /// A poll longer than this counts as blocked and its worker's queue is
+    /// handed to an extra worker (`None`: never).
+    pub(crate) blocking_threshold: Option<Duration>,
+    /// Report polls longer than this on stderr (`None`: never).
+    pub(crate) long_poll: Option<Duration>,
+    /// Most extra workers running at once.
+    pub(crate) max_extra_workers: usize,
+    /// What a detected deadlock does (`None`: no detection).
+    pub(crate) deadlock: Option<DeadlockAction>,
+}
+
+/// What to do when every goroutine is asleep for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DeadlockAction {
+    /// Print Go's message and the dump, exit with status 2 (`main`).
+    Exit,
+    /// Panic with the message and the dump (tests).
+    Panic,
 }
 
 /// Keeps per-worker state on its own cache lines.
@@ -53,6 +75,23 @@ pub(crate) struct Remote {
     /// only by the worker (load + store, no read-modify-write); summed by
     /// `num_goroutines`.
     pub(crate) live: AtomicIsize,
+    /// Odd while the worker polls a goroutine: bumped before and after each
+    /// poll by the worker alone. The monitor samples it to find polls that
+    /// do not end.
+    pub(crate) poll_seq: AtomicU64,
+    /// Id and spawn location of the goroutine being polled (for reports).
+    pub(crate) current_id: AtomicU64,
+    pub(crate) current_loc: AtomicPtr<Location<'static>>,
+    /// Set by the monitor to make an extra worker leave.
+    pub(crate) retire: AtomicBool,
+}
+
+/// Counters the runtime keeps about itself; see `Handle::metrics`.
+#[derive(Default)]
+pub(crate) struct Metrics {
+    pub(crate) handoffs: AtomicU64,
+    pub(crate) long_polls: AtomicU64,
+    pub(crate) extra_workers: AtomicUsize,
 }
 
 pub(crate) struct Shared {
@@ -75,6 +114,15 @@ pub(crate) struct Shared {
     /// Threads currently inside this runtime's `block_on`.
     pub(crate) mains: AtomicUsize,
     names: Mutex<HashMap<GoroutineId, Arc<str>>>,
+    /// Main goroutines running in `block_on`, for dumps.
+    pub(crate) main_goroutines: Mutex<Vec<Arc<Meta>>>,
+    /// Queue ends of the extra-worker slots not in use.
+    pub(crate) spare_queues: Mutex<Vec<(usize, Local<Runnable>)>>,
+    /// Every thread of this runtime but the blocking pool's.
+    pub(crate) threads: Arc<ThreadSet>,
+    pub(crate) thread_handles: Mutex<Vec<thread::JoinHandle<()>>>,
+    pub(crate) monitor: Monitor,
+    pub(crate) metrics: Metrics,
     start: Instant,
     /// Milliseconds since `start`, refreshed by workers now and then: a
     /// cheap clock for debug timestamps.
@@ -86,6 +134,7 @@ impl Shared {
         index: u16,
         config: Config,
         steals: Vec<Steal<Runnable>>,
+        spare_queues: Vec<(usize, Local<Runnable>)>,
         io: IoDriver,
     ) -> Shared {
         let remotes = steals
@@ -96,6 +145,10 @@ impl Shared {
                     lifo: LifoSlot::new(),
                     parker: Parker::new(),
                     live: AtomicIsize::new(0),
+                    poll_seq: AtomicU64::new(0),
+                    current_id: AtomicU64::new(0),
+                    current_loc: AtomicPtr::new(std::ptr::null_mut()),
+                    retire: AtomicBool::new(false),
                 })
             })
             .collect();
@@ -113,15 +166,24 @@ impl Shared {
             external_live: AtomicIsize::new(0),
             mains: AtomicUsize::new(0),
             names: Mutex::new(HashMap::new()),
+            main_goroutines: Mutex::new(Vec::new()),
+            spare_queues: Mutex::new(spare_queues),
+            threads: Arc::new(ThreadSet::default()),
+            thread_handles: Mutex::new(Vec::new()),
+            monitor: Monitor::default(),
+            metrics: Metrics::default(),
             start: Instant::now(),
             clock_ms: AtomicU32::new(0),
         }
     }
 
-    pub(crate) fn new_queues(
-        workers: usize,
-    ) -> (Vec<Steal<Runnable>>, Vec<queue::Local<Runnable>>) {
-        (0..workers).map(|_| queue::local()).unzip()
+    pub(crate) fn new_queues(slots: usize) -> (Vec<Steal<Runnable>>, Vec<Local<Runnable>>) {
+        (0..slots).map(|_| queue::local()).unzip()
+    }
+
+    /// Worker slots configured (extra workers use the slots after these).
+    pub(crate) fn workers(&self) -> usize {
+        self.config.workers
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -197,6 +259,11 @@ impl Shared {
         lock(&self.names).insert(meta.id(), Arc::from(name));
     }
 
+    pub(crate) fn name_by_id(&self, id: u64) -> Option<Arc<str>> {
+        let id = GoroutineId::try_from_u64(id)?;
+        lock(&self.names).get(&id).cloned()
+    }
+
     pub(crate) fn name_of(&self, meta: &Meta) -> Option<Arc<str>> {
         if meta.is_named() {
             lock(&self.names).get(&meta.id()).cloned()
@@ -223,6 +290,15 @@ impl Shared {
         }
     }
 
+    /// A worker left its park: wake the monitor if it sleeps because the
+    /// runtime was idle.
+    pub(crate) fn monitor_wake(&self) {
+        // SeqCst: pairs with the monitor's store-then-check in `Monitor::sleep_while_idle`.
+        if self.monitor.parked.load(SeqCst) && self.monitor.parked.swap(false, SeqCst) {
+            let _ = self.monitor.parker.unpark();
+        }
+    }
+
     /// Live goroutines (main goroutines in `block_on` included).
     pub(crate) fn num_goroutines(&self) -> usize {
         // Relaxed: a snapshot; exact only when the runtime is quiet, as Go's.
@@ -230,4 +306,12 @@ impl Shared {
         let total = workers + self.external_live.load(Relaxed) + self.mains.load(Relaxed) as isize;
         total.max(0) as usize
     }
+}
+
+/// The monitor thread's parking spot (see monitor.rs).
+#[derive(Default)]
+pub(crate) struct Monitor {
+    pub(crate) parker: Parker,
+    /// True while the monitor sleeps because every worker is parked.
+    pub(crate) parked: AtomicBool,
 }

@@ -27,6 +27,7 @@
 //! destructors run on this thread).
 
 use std::cell::{Cell, RefCell};
+use std::panic::Location;
 use std::sync::atomic::fence;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
@@ -54,6 +55,10 @@ pub(crate) struct Worker {
     /// queue, not the LIFO slot (they were not caused by the running
     /// goroutine).
     in_driver: Cell<bool>,
+    /// This worker's copy of `Remote::poll_seq` (it is the only writer).
+    poll_seq: Cell<u64>,
+    /// An extra worker started by the monitor, which leaves when asked.
+    is_extra: bool,
     core: RefCell<Core>,
 }
 
@@ -70,12 +75,20 @@ struct Core {
 }
 
 impl Worker {
-    /// The thread body of worker `index`.
-    pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Runnable>) {
+    /// The thread body of worker `index`. Returns its queue (empty) when it
+    /// stops: at shutdown, or, for an extra worker, when retired.
+    pub(crate) fn run(
+        shared: Arc<Shared>,
+        index: usize,
+        local: Local<Runnable>,
+    ) -> Local<Runnable> {
+        let is_extra = index >= shared.workers();
         let worker = Worker {
             shared,
             index,
             in_driver: Cell::new(false),
+            poll_seq: Cell::new(0),
+            is_extra,
             core: RefCell::new(Core {
                 local,
                 tick: 0,
@@ -87,8 +100,42 @@ impl Worker {
         };
         let guard = context::set_worker(&worker);
         worker.run_loop();
-        worker.drain();
+        if worker.shared.is_closed() {
+            worker.drain();
+        } else {
+            worker.retire();
+        }
         drop(guard);
+        worker.core.into_inner().local
+    }
+
+    fn should_retire(&self) -> bool {
+        self.is_extra && self.remote().retire.load(Relaxed)
+    }
+
+    /// An extra worker leaves: its goroutines go to the global queue.
+    fn retire(&self) {
+        self.end_searching();
+        loop {
+            let task = self
+                .remote()
+                .lifo
+                .take()
+                .or_else(|| self.core.borrow_mut().local.pop());
+            match task {
+                Some(task) => self.shared.push_remote(task),
+                None => break,
+            }
+        }
+        self.shared.idle.remove_worker();
+        self.remote().retire.store(false, Relaxed);
+        // This worker may have been the one sleeping for the timers, and it
+        // will not park again: nudge a sleeping worker, which re-parks
+        // through the driver (a worker only parks on its condition variable
+        // while another owns the driver).
+        if let Some(sleeper) = self.shared.idle.any_sleeper() {
+            self.shared.unpark(sleeper);
+        }
     }
 
     fn remote(&self) -> &Remote {
@@ -102,7 +149,7 @@ impl Worker {
     }
 
     fn run_loop(&self) {
-        while !self.shared.is_closed() {
+        while !self.shared.is_closed() && !self.should_retire() {
             if let Some(task) = self.next_task() {
                 self.run_task(task);
             } else if let Some(task) = self.steal_work() {
@@ -195,7 +242,19 @@ impl Worker {
             return budget;
         }
         meta.set_running(self.shared.clock_ms());
-        coop::with_budget(budget, || task.run()).1
+        let remote = self.remote();
+        // Relaxed: for the monitor's sampling, which tolerates staleness.
+        remote.current_id.store(meta.id().as_u64(), Relaxed);
+        remote.current_loc.store(
+            std::ptr::from_ref::<Location<'static>>(meta.location()).cast_mut(),
+            Relaxed,
+        );
+        let seq = self.poll_seq.get();
+        remote.poll_seq.store(seq + 1, Relaxed);
+        let left = coop::with_budget(budget, || task.run()).1;
+        remote.poll_seq.store(seq + 2, Relaxed);
+        self.poll_seq.set(seq + 2);
+        left
     }
 
     fn end_searching(&self) {
@@ -269,6 +328,12 @@ impl Worker {
             if self.shared.is_closed() {
                 return;
             }
+            if self.should_retire() {
+                if !self.shared.idle.unpark_worker_by_id(self.index) {
+                    self.core.borrow_mut().is_searching = true;
+                }
+                break;
+            }
             if !self.shared.idle.is_parked(self.index) {
                 // A submitter woke us and counted us as searching.
                 self.core.borrow_mut().is_searching = true;
@@ -284,6 +349,7 @@ impl Worker {
             }
             // Spurious, or the driver's deadline moved: sleep again.
         }
+        self.shared.monitor_wake();
         let now = Instant::now();
         self.shared.tick_clock(now);
         self.fire_timers(now);

@@ -33,6 +33,10 @@ impl GoroutineId {
         GoroutineId(NonZeroU64::new(v).expect("goroutine ids start at 1"))
     }
 
+    pub(crate) fn try_from_u64(v: u64) -> Option<GoroutineId> {
+        NonZeroU64::new(v).map(GoroutineId)
+    }
+
     /// The id as a number, as Go prints it.
     ///
     /// # Examples

@@ -1,0 +1,299 @@
+//! The monitor (Go's sysmon): a thread per runtime that watches the
+//! workers and keeps the runtime moving when a goroutine blocks its worker.
+//!
+//! A goroutine is a stackless future, so the runtime cannot preempt it in
+//! the middle of a poll: one that calls `std::thread::sleep`, does blocking
+//! I/O, or computes for a long time without an `.await` holds its worker
+//! thread for the whole time. The monitor samples each worker's
+//! `poll_seq` (odd while a poll runs) every `INTERVAL`; a poll still running
+//! after the blocking threshold (10 ms by default) marks its worker blocked,
+//! and the monitor then:
+//!
+//! 1. moves the goroutine in the blocked worker's LIFO slot to the global
+//!    queue (nothing else would run it until the poll ends);
+//! 2. starts an *extra worker* in a spare slot, with a queue of its own,
+//!    which steals the blocked worker's queue and drives timers and I/O like
+//!    any worker. Extra workers are capped (`Builder::max_extra_workers`).
+//!
+//! When the blocked poll ends, the monitor retires one extra worker: it
+//! moves its goroutines to the global queue and exits. Each hand-off is
+//! counted in `Handle::metrics`.
+//!
+//! Cost: the workers bump `poll_seq` with two plain stores per poll. The
+//! monitor sleeps for good while every worker is parked (the first worker
+//! to wake wakes it), so an idle runtime costs nothing.
+//!
+//! The module also holds the deadlock check used by `block_on`.
+
+use std::panic::Location;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::shared::{DeadlockAction, Shared};
+use super::Worker;
+use crate::loom::lock_std as lock;
+use crate::runtime::spawn_thread;
+
+/// How often the monitor samples the workers while the runtime is busy.
+const INTERVAL: Duration = Duration::from_millis(2);
+
+/// What the monitor remembers about one worker slot.
+#[derive(Clone, Copy)]
+struct Sample {
+    seq: u64,
+    since: Instant,
+    reported: bool,
+    /// The monitor started an extra worker for this poll.
+    rescued: bool,
+}
+
+/// Starts the monitor thread if the configuration asks for one.
+pub(crate) fn start_monitor(shared: &Arc<Shared>) -> std::io::Result<()> {
+    let cfg = &shared.config;
+    if cfg.blocking_threshold.is_none() && cfg.long_poll.is_none() {
+        return Ok(());
+    }
+    let s = shared.clone();
+    let name = format!("{}-monitor", cfg.thread_name);
+    let h = spawn_thread(&shared.threads, name, None, move || run(&s))?;
+    lock(&shared.thread_handles).push(h);
+    Ok(())
+}
+
+fn run(shared: &Arc<Shared>) {
+    let now = Instant::now();
+    let mut samples = vec![
+        Sample {
+            seq: 0,
+            since: now,
+            reported: false,
+            rescued: false,
+        };
+        shared.remotes.len()
+    ];
+    while !shared.is_closed() {
+        if !sleep(shared) {
+            continue;
+        }
+        let now = Instant::now();
+        shared.tick_clock(now);
+        for (i, sample) in samples.iter_mut().enumerate() {
+            check_worker(shared, i, sample, now);
+        }
+    }
+}
+
+/// Sleeps `INTERVAL`, or until woken if every worker is parked. Returns
+/// false if it slept because of idleness (nothing to sample).
+fn sleep(shared: &Shared) -> bool {
+    let monitor = &shared.monitor;
+    if shared.idle.all_parked() {
+        // SeqCst store, then re-check: pairs with `Shared::monitor_wake`,
+        // which a worker calls after counting itself unparked. Either it
+        // sees `parked` and wakes us, or we see it unparked here.
+        monitor.parked.store(true, SeqCst);
+        if shared.idle.all_parked() && !shared.is_closed() {
+            monitor.parker.park(None);
+            monitor.parked.store(false, SeqCst);
+            return false;
+        }
+        monitor.parked.store(false, SeqCst);
+    }
+    monitor.parker.park(Some(Instant::now() + INTERVAL));
+    true
+}
+
+fn check_worker(shared: &Arc<Shared>, i: usize, sample: &mut Sample, now: Instant) {
+    let remote = &shared.remotes[i];
+    // Relaxed: sampling; a stale value only delays a decision by a round.
+    let seq = remote.poll_seq.load(Relaxed);
+    if seq != sample.seq {
+        if sample.rescued {
+            // The blocked poll ended: one extra worker can go.
+            retire_one_extra(shared);
+        }
+        *sample = Sample {
+            seq,
+            since: now,
+            reported: false,
+            rescued: false,
+        };
+        return;
+    }
+    if seq % 2 == 0 {
+        return;
+    }
+    let running = now - sample.since;
+    if let Some(limit) = shared.config.long_poll {
+        if running >= limit && !sample.reported {
+            sample.reported = true;
+            report_long_poll(shared, i, running);
+        }
+    }
+    if let Some(threshold) = shared.config.blocking_threshold {
+        if running >= threshold {
+            // Whatever the blocked goroutine woke lands in its LIFO slot:
+            // move it where others can run it (on every round, since the
+            // blocked code may keep waking goroutines).
+            if let Some(task) = remote.lifo.take() {
+                shared.push_remote(task);
+            }
+            if !sample.rescued && start_extra_worker(shared) {
+                sample.rescued = true;
+                shared.metrics.handoffs.fetch_add(1, Relaxed);
+            }
+        }
+    }
+}
+
+fn report_long_poll(shared: &Shared, i: usize, running: Duration) {
+    let remote = &shared.remotes[i];
+    let id = remote.current_id.load(Relaxed);
+    let loc = remote.current_loc.load(Relaxed);
+    // SAFETY: the worker stores only `&'static Location` pointers here
+    // (from goroutine metadata), or null.
+    let loc: Option<&'static Location<'static>> = unsafe { loc.as_ref() };
+    let name = shared
+        .name_by_id(id)
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default();
+    let at = loc.map(|l| format!(", created at {l}")).unwrap_or_default();
+    shared.metrics.long_polls.fetch_add(1, Relaxed);
+    eprintln!(
+        "goroutine: goroutine {id}{name}{at} has run for {} ms without yielding (worker {i})",
+        running.as_millis()
+    );
+}
+
+/// Starts an extra worker in a spare slot. False when the cap is reached.
+fn start_extra_worker(shared: &Arc<Shared>) -> bool {
+    let cap = shared.config.max_extra_workers;
+    if shared.metrics.extra_workers.load(Relaxed) >= cap {
+        return false;
+    }
+    let Some((index, local)) = lock(&shared.spare_queues).pop() else {
+        return false;
+    };
+    shared.metrics.extra_workers.fetch_add(1, Relaxed);
+    shared.idle.add_worker();
+    let s = shared.clone();
+    let name = format!("{}-extra-{index}", shared.config.thread_name);
+    let started = spawn_thread(&shared.threads, name, shared.config.stack_size, move || {
+        let local = Worker::run(s.clone(), index, local);
+        lock(&s.spare_queues).push((index, local));
+        s.metrics.extra_workers.fetch_sub(1, Relaxed);
+    });
+    match started {
+        Ok(h) => {
+            let mut handles = lock(&shared.thread_handles);
+            handles.retain(|h| !h.is_finished());
+            handles.push(h);
+            true
+        }
+        Err(_) => {
+            // Out of threads: the slot's queue was moved into the closure
+            // and dropped with it; the slot is lost, which only lowers the
+            // cap by one.
+            shared.idle.remove_worker();
+            shared.metrics.extra_workers.fetch_sub(1, Relaxed);
+            false
+        }
+    }
+}
+
+fn retire_one_extra(shared: &Shared) {
+    let first_extra = shared.workers();
+    let spare: Vec<usize> = lock(&shared.spare_queues).iter().map(|(i, _)| *i).collect();
+    let running = (first_extra..shared.remotes.len())
+        .rev()
+        .find(|i| !spare.contains(i) && !shared.remotes[*i].retire.load(Relaxed));
+    if let Some(i) = running {
+        shared.remotes[i].retire.store(true, Relaxed);
+        shared.unpark(i);
+    }
+}
+
+// ---- deadlock detection ---------------------------------------------------------
+
+/// Threads in this process, from `/proc/self/task` (Linux only).
+fn process_threads() -> Option<usize> {
+    Some(std::fs::read_dir("/proc/self/task").ok()?.count())
+}
+
+/// A fingerprint of runtime activity: changes whenever any worker polls.
+fn activity(shared: &Shared) -> u64 {
+    shared
+        .remotes
+        .iter()
+        .map(|r| r.poll_seq.load(SeqCst))
+        .fold(0u64, u64::wrapping_add)
+}
+
+/// True if nothing in or around the runtime can ever wake a goroutine:
+/// Go's `checkdead`, plus the condition Go does not need: no thread outside
+/// the runtime exists that could hold a waker or a channel handle.
+///
+/// "Nothing can wake anything" means, all at once:
+/// - this is the only main goroutine in `block_on`, and it waits;
+/// - every worker is parked and every run queue and LIFO slot is empty;
+/// - no timer is pending and no I/O source is registered;
+/// - the blocking pool runs and queues nothing;
+/// - the process has no thread but this runtime's own threads, the thread
+///   running `block_on`, and (for tests) the test harness's main thread.
+///
+/// What it cannot see, and so never reports: a wake-up from a signal
+/// handler, from another process, or from code outside Linux's
+/// `/proc/self/task` census (other platforms get no reports at all).
+fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
+    if shared.mains.load(SeqCst) != 1 || !shared.idle.all_parked() {
+        return false;
+    }
+    if !shared.inject.is_empty()
+        || shared
+            .remotes
+            .iter()
+            .any(|r| !r.steal.is_empty() || !r.lifo.is_empty())
+    {
+        return false;
+    }
+    if shared.driver.pending() > 0 || shared.io.has_sources() || shared.blocking.is_busy() {
+        return false;
+    }
+    let Some(threads) = process_threads() else {
+        return false;
+    };
+    let ours = shared.threads.live() + shared.blocking.threads() + 1;
+    let harness = usize::from(action == DeadlockAction::Panic);
+    threads >= ours && threads <= ours + harness
+}
+
+/// Called by `block_on` while its future waits: reports and exits (or
+/// panics) if the runtime is deadlocked.
+pub(crate) fn check_deadlock(shared: &Shared) {
+    let Some(action) = shared.config.deadlock else {
+        return;
+    };
+    let before = activity(shared);
+    if !quiescent(shared, action) {
+        return;
+    }
+    // Confirm: still quiescent a moment later, with no poll in between.
+    std::thread::sleep(Duration::from_millis(5));
+    if activity(shared) != before || !quiescent(shared, action) {
+        return;
+    }
+    let msg = format!(
+        "fatal error: all goroutines are asleep - deadlock!\n\n{}",
+        crate::debug::dump_of(shared)
+    );
+    match action {
+        DeadlockAction::Exit => {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            eprint!("{msg}");
+            std::process::exit(2);
+        }
+        DeadlockAction::Panic => panic!("{msg}"),
+    }
+}
