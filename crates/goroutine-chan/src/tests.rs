@@ -1,0 +1,395 @@
+//! Unit tests of the protocol, single-threaded with hand-driven polls so
+//! that Miri runs them quickly. Threaded behaviour is in `tests/`.
+
+use crate::{bounded, select, unbounded, Receiver, SendError, TryRecvError, TrySendError};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting() -> (Arc<CountingWaker>, Waker) {
+    let c = Arc::new(CountingWaker::default());
+    (c.clone(), Waker::from(c))
+}
+
+fn poll<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
+    std::pin::Pin::new(f).poll(&mut Context::from_waker(w))
+}
+
+#[test]
+fn channel_allocation_and_futures_stay_small() {
+    // Measured sizes are reported in the crate's README of record; these
+    // bounds catch regressions.
+    let chan = std::mem::size_of::<crate::chan::Chan<u64>>() + 2 * std::mem::size_of::<usize>();
+    let recv = std::mem::size_of::<crate::RecvFuture<'_, u64>>();
+    let send = std::mem::size_of::<crate::SendFuture<'_, u64>>();
+    println!("Arc<Chan<u64>> allocation: {chan} B, RecvFuture: {recv} B, SendFuture<u64>: {send} B");
+    println!("Receiver: {} B, Sender: {} B", std::mem::size_of::<Receiver<u64>>(), std::mem::size_of::<crate::Sender<u64>>());
+    assert!(chan <= 160, "{chan}");
+    assert!(recv <= 16, "{recv}");
+    assert!(send <= 32, "{send}");
+}
+
+#[test]
+fn unbuffered_send_parks_until_a_receiver_takes_the_value() {
+    let (tx, rx) = bounded(0);
+    let (wakes, w) = counting();
+    let mut send = tx.send(1);
+    assert!(poll(&mut send, &w).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    assert_eq!(poll(&mut send, &w), Poll::Ready(Ok(())));
+}
+
+#[test]
+fn sender_hands_value_directly_to_a_parked_receiver() {
+    let (tx, rx) = bounded(0);
+    let (wakes, w) = counting();
+    let mut recv = rx.recv();
+    assert!(poll(&mut recv, &w).is_pending());
+    assert_eq!(tx.try_send(5), Ok(()));
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    assert_eq!(tx.try_send(6), Err(TrySendError::Full(6)), "nobody waits any more");
+    assert_eq!(poll(&mut recv, &w), Poll::Ready(Some(5)));
+}
+
+#[test]
+fn dropped_receiver_gives_a_handed_value_back_to_the_next_receiver() {
+    let (tx, rx) = bounded(0);
+    let w = Waker::noop();
+    let mut first = rx.recv();
+    assert!(poll(&mut first, w).is_pending());
+    tx.try_send(10).unwrap();
+    drop(first); // handed 10 but never took it
+    assert_eq!(rx.try_recv(), Ok(10));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn given_back_value_goes_to_a_waiting_receiver_first() {
+    let (tx, rx) = bounded(0);
+    let (wakes, w) = counting();
+    let mut a = rx.recv();
+    let mut b = rx.recv();
+    assert!(poll(&mut a, &w).is_pending());
+    assert!(poll(&mut b, &w).is_pending());
+    tx.try_send(1).unwrap(); // to a (FIFO)
+    drop(a);
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 2, "b was woken with the value");
+    assert_eq!(poll(&mut b, &w), Poll::Ready(Some(1)));
+}
+
+#[test]
+fn dropped_parked_send_delivers_nothing() {
+    for cap in [0, 1] {
+        let (tx, rx) = bounded(cap);
+        let w = Waker::noop();
+        if cap == 1 {
+            tx.try_send(0).unwrap();
+        }
+        let mut send = tx.send(1);
+        assert!(poll(&mut send, w).is_pending());
+        drop(send);
+        if cap == 1 {
+            assert_eq!(rx.try_recv(), Ok(0));
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
+}
+
+#[test]
+fn waiters_are_served_first_come_first_served() {
+    let (tx, rx) = bounded(0);
+    let w = Waker::noop();
+    let mut sends: Vec<_> = (0..5).map(|i| tx.send(i)).collect();
+    for s in &mut sends {
+        assert!(poll(s, w).is_pending());
+    }
+    for i in 0..5 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+}
+
+#[test]
+fn receive_from_full_buffer_pulls_in_a_parked_sender() {
+    let (tx, rx) = bounded(2);
+    let w = Waker::noop();
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    let mut third = tx.send(3);
+    assert!(poll(&mut third, w).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(poll(&mut third, w), Poll::Ready(Ok(())), "moved into the buffer");
+    assert_eq!(rx.len(), 2);
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Ok(3));
+}
+
+#[test]
+fn close_wakes_everyone_and_returns_parked_values() {
+    let (tx, rx) = bounded::<String>(0);
+    let (wakes, w) = counting();
+    let mut s = tx.send("a".into());
+    assert!(poll(&mut s, &w).is_pending());
+    assert!(rx.close());
+    assert!(!tx.close());
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    assert_eq!(poll(&mut s, &w), Poll::Ready(Err(SendError("a".to_string()))));
+
+    let (tx, rx) = bounded::<u8>(0);
+    let mut r = rx.recv();
+    assert!(poll(&mut r, &w).is_pending());
+    drop(tx);
+    assert_eq!(poll(&mut r, &w), Poll::Ready(None));
+}
+
+#[test]
+fn buffered_values_survive_close_and_last_receiver_drops_them() {
+    let (tx, rx) = bounded(3);
+    tx.try_send(Arc::new(1)).unwrap();
+    let probe = Arc::new(2);
+    tx.try_send(probe.clone()).unwrap();
+    drop(tx);
+    assert_eq!(*rx.try_recv().unwrap(), 1);
+    assert_eq!(Arc::strong_count(&probe), 2);
+    drop(rx);
+    assert_eq!(Arc::strong_count(&probe), 1, "last receiver dropped the buffer");
+}
+
+#[test]
+fn unbuffered_reports_len_zero_and_both_empty_and_full() {
+    let (tx, rx) = bounded::<i32>(0);
+    assert_eq!((tx.len(), tx.capacity(), tx.is_empty(), tx.is_full()), (0, Some(0), true, true));
+    let (tx, _rx2) = unbounded::<i32>();
+    tx.try_send(1).unwrap();
+    assert_eq!((tx.len(), tx.capacity(), tx.is_full()), (1, None, false));
+    drop(rx);
+}
+
+#[test]
+fn stream_yields_until_closed_and_keeps_a_handed_value() {
+    use futures_core::Stream;
+    let (tx, mut rx) = bounded(0);
+    let w = Waker::noop();
+    let mut cx = Context::from_waker(w);
+    assert!(std::pin::Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+    tx.try_send(4).unwrap();
+    assert_eq!(std::pin::Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(4)));
+    drop(tx);
+    assert_eq!(std::pin::Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
+}
+
+// ---- select! ----
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+#[test]
+fn select_takes_the_ready_arm() {
+    let (tx1, rx1) = bounded::<i32>(1);
+    let (_tx2, rx2) = bounded::<i32>(1);
+    tx1.try_send(1).unwrap();
+    let got = block_on(async {
+        select! {
+            v = rx1.recv() => v.map(|v| v * 10),
+            v = rx2.recv() => v,
+        }
+    });
+    assert_eq!(got, Some(10));
+}
+
+#[test]
+fn select_default_runs_when_nothing_is_ready() {
+    let (tx, rx) = bounded::<i32>(0);
+    let r = block_on(async {
+        select! {
+            _ = rx.recv() => 1,
+            _ = tx.send(3) => 2,
+            default => 3,
+        }
+    });
+    assert_eq!(r, 3);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "the send arm delivered nothing");
+}
+
+#[test]
+fn parked_select_send_arm_is_taken_by_a_receiver_and_other_arm_unlinked() {
+    let (tx_a, rx_a) = bounded::<i32>(0);
+    let (tx_b, rx_b) = bounded::<i32>(0);
+    let w = Waker::noop();
+    let mut sel = pin!(async {
+        select! {
+            r = tx_a.send(1) => { r.unwrap(); 'a' }
+            r = tx_b.send(2) => { r.unwrap(); 'b' }
+        }
+    });
+    assert!(sel.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+    assert_eq!(rx_b.try_recv(), Ok(2));
+    // The select was claimed for arm b: arm a's parked send is dead.
+    assert_eq!(rx_a.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(sel.as_mut().poll(&mut Context::from_waker(w)), Poll::Ready('b'));
+    assert_eq!(rx_a.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn select_does_not_pair_with_itself() {
+    // Go: TestSelfSelect — a select with a send and a receive on the same
+    // unbuffered channel must not complete against itself.
+    let (tx, rx) = bounded::<i32>(0);
+    let w = Waker::noop();
+    let mut sel = pin!(async {
+        select! {
+            r = tx.send(1) => { r.unwrap(); None }
+            v = rx.recv() => v,
+        }
+    });
+    let mut cx = Context::from_waker(w);
+    assert!(sel.as_mut().poll(&mut cx).is_pending());
+    assert!(sel.as_mut().poll(&mut cx).is_pending(), "second pass must not self-pair");
+    assert_eq!(rx.try_recv(), Ok(1), "its send arm is parked and live");
+    assert_eq!(sel.as_mut().poll(&mut cx), Poll::Ready(None));
+}
+
+#[test]
+fn two_parked_selects_on_one_unbuffered_channel_pair_exactly_once() {
+    let (tx, rx) = bounded::<i32>(0);
+    let (_ktx, krx) = bounded::<i32>(0);
+    let w = Waker::noop();
+    let mut cx = Context::from_waker(w);
+    let mut sender = pin!(async {
+        select! {
+            r = tx.send(7) => r.is_ok(),
+            _ = krx.recv() => false,
+        }
+    });
+    let mut receiver = pin!(async {
+        select! {
+            v = rx.recv() => v,
+            _ = krx.recv() => None,
+        }
+    });
+    assert!(sender.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(receiver.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
+    assert_eq!(sender.as_mut().poll(&mut cx), Poll::Ready(true));
+}
+
+#[test]
+fn losing_select_recv_arm_gives_back_a_handed_value() {
+    // A select parks a recv arm; a sender hands it a value (claiming the
+    // select), then the whole select is dropped before it ran: the value
+    // must go to the next receiver.
+    let (tx, rx) = bounded::<i32>(0);
+    let (_tx2, rx2) = bounded::<i32>(0);
+    let w = Waker::noop();
+    {
+        let mut sel = pin!(async {
+            select! {
+                v = rx.recv() => v,
+                v = rx2.recv() => v,
+            }
+        });
+        assert!(sel.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+        tx.try_send(3).unwrap();
+    }
+    assert_eq!(rx.try_recv(), Ok(3));
+}
+
+#[test]
+fn refutable_pattern_mismatch_disables_the_arm_and_keeps_waiting() {
+    let (tx, rx) = bounded::<i32>(0);
+    let (tx2, rx2) = bounded::<i32>(1);
+    drop(tx); // rx.recv() yields None at once
+    tx2.try_send(9).unwrap();
+    let r = block_on(async {
+        select! {
+            biased;
+            Some(v) = rx.recv() => v,
+            Some(mut v) = rx2.recv() => { v += 1; v }
+        }
+    });
+    assert_eq!(r, 10);
+}
+
+#[test]
+fn guard_false_arm_is_not_evaluated() {
+    let (tx, rx) = bounded::<i32>(1);
+    tx.try_send(1).unwrap();
+    let mut evaluated = false;
+    let r = block_on(async {
+        select! {
+            v = rx.recv() => v,
+            v = async { evaluated = true; Some(0) }, if false => v,
+        }
+    });
+    assert_eq!(r, Some(1));
+    assert!(!evaluated);
+}
+
+#[test]
+fn bodies_can_break_continue_and_use_question_mark() {
+    fn run() -> Result<i32, SendError<i32>> {
+        block_on(async {
+            let (tx, rx) = bounded::<i32>(5);
+            let mut n = 0;
+            loop {
+                select! {
+                    r = tx.send(n), if n < 3 => { r?; n += 1; continue }
+                    v = rx.recv() => { if v == Some(2) { break } }
+                }
+            }
+            rx.close();
+            let r: Result<(), SendError<i32>> = select! { r = tx.send(99) => r };
+            r?;
+            Ok(n)
+        })
+    }
+    assert_eq!(run(), Err(SendError(99)));
+}
+
+#[test]
+fn temporaries_in_arm_expressions_live_until_the_choice() {
+    fn make() -> Receiver<u8> {
+        let (tx, rx) = bounded(1);
+        tx.try_send(8).unwrap();
+        rx
+    }
+    let v = block_on(async { select! { v = make().recv() => v } });
+    assert_eq!(v, Some(8));
+}
+
+#[test]
+fn arm_futures_are_dropped_before_the_body_runs() {
+    let (tx, rx) = bounded::<i32>(1);
+    tx.try_send(1).unwrap();
+    let mut holder = Some(rx);
+    block_on(async {
+        select! {
+            _ = holder.as_ref().unwrap().recv() => { holder = None; }
+        }
+    });
+    assert!(holder.is_none());
+}
+
+#[test]
+fn select_any_future_arm() {
+    let (_tx, rx) = bounded::<i32>(0);
+    let r = block_on(async {
+        select! {
+            _ = rx.recv() => 0,
+            x = async { 5 } => x,
+        }
+    });
+    assert_eq!(r, 5);
+}
