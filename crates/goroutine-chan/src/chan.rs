@@ -59,8 +59,10 @@
 //! # Cancel safety
 //!
 //! * A parked send keeps its value in its slot until a receiver claims it;
-//!   dropping the future unlinks the slot and drops the value: it was never
-//!   delivered.
+//!   cancelling the future unlinks the slot and returns the value, which was
+//!   never delivered — unless a receiver took it after the future's last
+//!   poll, in which case it was delivered exactly once (and
+//!   `SendFuture::cancel` says so).
 //! * A parked receive that was handed a value (`Received`) and is dropped
 //!   before taking it **gives the value back**: the value goes to the next
 //!   live receiver if one waits, else to the head of the buffer, so the next
@@ -113,20 +115,20 @@ struct Later<T> {
     notify: Option<Notify>,
     /// A replaced waker.
     waker: Option<Waker>,
-    /// A value to drop (a cancelled send's).
-    value: Option<T>,
+    /// Only values of this channel's type are handed around here.
+    _values: std::marker::PhantomData<T>,
 }
 
 impl<T> Later<T> {
     fn new() -> Later<T> {
-        Later { wake: None, notify: None, waker: None, value: None }
+        Later { wake: None, notify: None, waker: None, _values: std::marker::PhantomData }
     }
 
     fn run(self) {
         if let Some(w) = self.wake {
             w.wake();
         }
-        // `notify`, `waker` and `value` drop here, outside the lock.
+        // `notify` and `waker` drop here, outside the lock.
     }
 }
 
@@ -573,11 +575,11 @@ impl<T> Chan<T> {
         later.run();
     }
 
-    /// Drop of a send future registered as `key`: its value is dropped,
-    /// undelivered.
-    pub(crate) fn cancel_send(&self, key: u32) {
-        let mut later = Later::new();
-        {
+    /// Cancels a send future registered as `key`: returns its value if it
+    /// was not delivered, `None` if a receiver already took it.
+    pub(crate) fn cancel_send(&self, key: u32) -> Option<T> {
+        let mut later = Later::<T>::new();
+        let value = {
             let mut st = self.lock();
             if let SlotState::SendWaiting { .. } = st.waiters.slot(key).state {
                 st.waiters.unlink(Side::Send, key);
@@ -585,13 +587,14 @@ impl<T> Chan<T> {
             let (notify, state) = st.waiters.release(key);
             later.notify = Some(notify);
             match state {
-                SlotState::SendWaiting { value, .. } | SlotState::SendClosed(value) | SlotState::SendSkipped(value) => {
-                    later.value = Some(value)
-                }
-                _ => {}
+                SlotState::SendWaiting { value, .. }
+                | SlotState::SendClosed(value)
+                | SlotState::SendSkipped(value) => Some(value),
+                _ => None,
             }
-        }
+        };
         later.run();
+        value
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {

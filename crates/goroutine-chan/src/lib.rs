@@ -46,9 +46,11 @@
 //! Futures can be dropped half-way (a lost `select!` arm, a timeout, an
 //! aborted goroutine); goroutines cannot. Every operation here is safe to
 //! drop: a value is either delivered exactly once or still owned by the
-//! sender. A dropped `send` delivers nothing. A dropped `recv` loses
-//! nothing: if a sender had already handed it a value, the value goes to the
-//! next receiver. In a `select!`, exactly one arm's operation happens.
+//! sender. A dropped `recv` loses nothing: if a sender had already handed it
+//! a value, the value goes to the next receiver. A dropped `send` delivered
+//! nothing unless a receiver took the value after the future's last poll;
+//! [`SendFuture::cancel`] tells which and hands an undelivered value back.
+//! In a `select!`, exactly one arm's operation happens.
 //!
 //! # Cost
 //!

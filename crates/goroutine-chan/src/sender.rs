@@ -49,11 +49,15 @@ impl<T> Sender<T> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future before it completes delivers nothing: the value
-    /// is dropped with the future, never received. Once the future has
-    /// returned `Ready(Ok(()))` the value was delivered exactly once. In a
-    /// [`select!`](crate::select!) a send arm that does not win delivers
-    /// nothing, even against a receiver that is itself in a `select!`.
+    /// Nothing is lost or duplicated: the value is delivered exactly once or
+    /// stays with the sender. A future dropped before it completes has
+    /// delivered nothing, unless a receiver took the value from its parked
+    /// send after the future's last poll (a rendezvous happened; only "a
+    /// receiver was waiting" is promised, not that it has run). To know which,
+    /// cancel with [`SendFuture::cancel`], which hands the value back if it
+    /// was not delivered. In a [`select!`](crate::select!) a send arm that
+    /// does not win delivers nothing, even against a receiver that is itself
+    /// in a `select!`.
     ///
     /// # Examples
     ///
@@ -255,10 +259,33 @@ impl<T> Future for SendFuture<'_, T> {
     }
 }
 
+impl<T> SendFuture<'_, T> {
+    /// Cancels the send: returns the value if it was not delivered, `None`
+    /// if it was (or if the future already completed). The future must not
+    /// be polled afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let (tx, rx) = goroutine::chan::bounded(0);
+    /// let mut send = tx.send("job");
+    /// assert!((&mut send).now_or_never().is_none()); // parked: no receiver
+    /// assert_eq!(send.cancel(), Some("job"));         // undelivered, back to us
+    /// assert!(rx.try_recv().is_err());
+    /// ```
+    pub fn cancel(&mut self) -> Option<T> {
+        match std::mem::replace(&mut self.key, NIL) {
+            NIL => self.value.take(),
+            key => self.tx.chan.cancel_send(key),
+        }
+    }
+}
+
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
         if self.key != NIL {
-            self.tx.chan.cancel_send(self.key);
+            drop(self.tx.chan.cancel_send(self.key));
         }
     }
 }

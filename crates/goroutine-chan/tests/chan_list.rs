@@ -48,8 +48,8 @@ fn dropped_receive_futures_lose_nothing() {
 }
 
 #[test]
-fn dropped_send_futures_deliver_exactly_what_they_report() {
-    common::dropped_send_futures_deliver_exactly_what_they_report(make);
+fn cancelled_send_futures_deliver_exactly_what_they_report() {
+    common::cancelled_send_futures_deliver_exactly_what_they_report(make);
 }
 
 #[test]

@@ -101,9 +101,10 @@ pub fn dropped_receive_futures_lose_nothing(make: Make) {
     assert_eq!(all, (0..p * n).collect::<Vec<_>>());
 }
 
-/// Threads send with futures that are polled once and dropped: a value is
-/// received if and only if its send reported `Ok`.
-pub fn dropped_send_futures_deliver_exactly_what_they_report(make: Make) {
+/// Threads send with futures that are polled once and then cancelled: a
+/// value is received if and only if its send reported `Ok` or its cancel
+/// reported it delivered.
+pub fn cancelled_send_futures_deliver_exactly_what_they_report(make: Make) {
     let (p, n) = (2, scale(20_000));
     let (tx, rx) = make();
     let senders: Vec<_> = (0..p)
@@ -113,10 +114,14 @@ pub fn dropped_send_futures_deliver_exactly_what_they_report(make: Make) {
                 let mut sent = vec![];
                 for i in 0..n {
                     let v = s * n + i;
-                    match tx.send(v).now_or_never() {
+                    let mut send = tx.send(v);
+                    match (&mut send).now_or_never() {
                         Some(Ok(())) => sent.push(v),
                         Some(Err(e)) => panic!("closed early: {e}"),
-                        None => thread::yield_now(), // dropped: not delivered
+                        None => match send.cancel() {
+                            Some(back) => assert_eq!(back, v, "cancel returned another value"),
+                            None => sent.push(v), // a receiver took it after our poll
+                        },
                     }
                 }
                 sent
