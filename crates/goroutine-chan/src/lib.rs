@@ -146,5 +146,5 @@ pub mod __private {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(test)]
 mod tests;
