@@ -127,15 +127,4 @@ impl Pool {
             }
         }
     }
-
-    /// Threads currently alive in the pool.
-    pub(crate) fn threads(&self) -> usize {
-        lock(&self.state).threads
-    }
-
-    /// Closures queued or running? (For the idle checks of the monitor.)
-    pub(crate) fn is_busy(&self) -> bool {
-        let st = lock(&self.state);
-        !st.queue.is_empty() || st.threads > st.idle
-    }
 }

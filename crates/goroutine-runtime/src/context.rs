@@ -57,7 +57,9 @@ pub(crate) fn entered() -> Option<Handle> {
 /// Enters `handle` on this thread until the guard drops.
 pub(crate) fn enter(handle: Handle) -> EnterGuard {
     ENTERED.with(|e| e.borrow_mut().push(handle));
-    EnterGuard { _not_send: std::marker::PhantomData }
+    EnterGuard {
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 /// Leaves the runtime entered by [`enter`] when dropped.

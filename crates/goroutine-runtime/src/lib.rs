@@ -34,6 +34,7 @@ mod blocking;
 mod context;
 pub mod coop;
 pub mod debug;
+pub mod io;
 mod loom;
 mod registry;
 pub mod runtime;
@@ -237,8 +238,9 @@ pub mod __private {
     /// in blocking code.
     pub fn run_main<F: Future>(config: EntryConfig, future: F) -> F::Output {
         let rt = build(config, "goroutine-worker");
-        install_global(&rt.handle());
+        let previous = install_global(Some(rt.handle()));
         let out = rt.block_on(future);
+        install_global(previous);
         rt.shutdown_timeout(Duration::from_millis(100));
         out
     }

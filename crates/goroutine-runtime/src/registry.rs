@@ -22,8 +22,8 @@ use std::ptr::NonNull;
 use std::task::Waker;
 
 use crate::loom::lock_std as lock;
-use std::sync::Mutex;
 use crate::task::Meta;
+use std::sync::Mutex;
 
 const CHUNK: usize = 1024;
 const SHARD_BITS: u32 = 6;
@@ -77,7 +77,10 @@ fn encode(shard: usize, index: u32) -> u32 {
 }
 
 fn decode(slot: u32) -> (usize, u32) {
-    ((slot & (MAX_SHARDS as u32 - 1)) as usize, slot >> SHARD_BITS)
+    (
+        (slot & (MAX_SHARDS as u32 - 1)) as usize,
+        slot >> SHARD_BITS,
+    )
 }
 
 impl Registry {
@@ -147,7 +150,13 @@ impl Registry {
         for shard in self.shards.iter() {
             let mut shard = lock(shard);
             shard.closed = true;
-            let Shard { chunks, free, used, len, .. } = &mut *shard;
+            let Shard {
+                chunks,
+                free,
+                used,
+                len,
+                ..
+            } = &mut *shard;
             for (c, chunk) in chunks.iter_mut().enumerate() {
                 for (i, cell) in chunk.iter_mut().enumerate() {
                     if let Some(entry) = cell.take() {
@@ -175,6 +184,7 @@ impl Registry {
     }
 
     /// Number of registered goroutines.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len).sum()
     }
@@ -202,7 +212,10 @@ mod tests {
         assert!(r.waker_of(sa, &b).is_none(), "slot of a must not wake b");
         assert!(r.unregister(sa, &b).is_none());
         assert!(r.unregister(sa, &a).is_some());
-        assert!(r.unregister(sa, &a).is_none(), "second removal finds nothing");
+        assert!(
+            r.unregister(sa, &a).is_none(),
+            "second removal finds nothing"
+        );
         let mut seen = Vec::new();
         r.for_each(|m| seen.push(m.id().as_u64()));
         assert_eq!(seen, vec![2]);
@@ -216,7 +229,10 @@ mod tests {
         let r = Registry::new(1);
         let metas: Vec<_> = (1..=CHUNK as u64 + 5).map(meta).collect();
         let waker = Waker::noop();
-        let slots: Vec<_> = metas.iter().map(|m| r.register(0, m, waker).unwrap()).collect();
+        let slots: Vec<_> = metas
+            .iter()
+            .map(|m| r.register(0, m, waker).unwrap())
+            .collect();
         for (m, s) in metas.iter().zip(&slots) {
             assert!(r.unregister(*s, m).is_some());
         }

@@ -51,7 +51,7 @@ use std::future::Future;
 use std::io;
 use std::panic::Location;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -155,7 +155,10 @@ impl Builder {
     /// assert_eq!(rt.handle().workers(), 1);
     /// ```
     pub fn workers(&mut self, n: usize) -> &mut Builder {
-        assert!(n > 0, "goroutine: a runtime needs at least one worker (workers = 0)");
+        assert!(
+            n > 0,
+            "goroutine: a runtime needs at least one worker (workers = 0)"
+        );
         self.workers = Some(n);
         self
     }
@@ -284,10 +287,13 @@ impl Builder {
             panic_policy: self.panic_policy,
         };
         let (steals, locals) = Shared::new_queues(workers);
-        let shared = table::insert(|index| Arc::new(Shared::new(index, config, steals)))?;
+        let io = crate::io::IoDriver::new()?;
+        let shared = table::insert(|index| Arc::new(Shared::new(index, config, steals, io)))?;
         let threads = Arc::new(ThreadSet::default());
         let mut rt = Runtime {
-            handle: Handle { shared: shared.clone() },
+            handle: Handle {
+                shared: shared.clone(),
+            },
             threads: threads.clone(),
             handles: Vec::with_capacity(workers),
             shut_down: false,
@@ -593,7 +599,12 @@ impl Handle {
     /// assert!(goroutine::runtime::Handle::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Handle> {
-        context::with_worker(|w| w.map(|w| Handle { shared: w.shared.clone() })).or_else(context::entered)
+        context::with_worker(|w| {
+            w.map(|w| Handle {
+                shared: w.shared.clone(),
+            })
+        })
+        .or_else(context::entered)
     }
 
     /// Spawns a goroutine on this runtime.
@@ -627,7 +638,8 @@ impl Handle {
         let shared = &self.shared;
         context::with_worker(move |w| match w {
             Some(w) if Arc::ptr_eq(&w.shared, shared) => {
-                let (task, handle) = task::new_task(shared.index, w.next_id(), location, Kind::Goroutine, future);
+                let (task, handle) =
+                    task::new_task(shared.index, w.next_id(), location, Kind::Goroutine, future);
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
@@ -636,7 +648,8 @@ impl Handle {
             }
             _ => {
                 let id = GoroutineId::from_u64(reserve_ids(1));
-                let (task, handle) = task::new_task(shared.index, id, location, Kind::Goroutine, future);
+                let (task, handle) =
+                    task::new_task(shared.index, id, location, Kind::Goroutine, future);
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
@@ -665,7 +678,13 @@ impl Handle {
     {
         let shared = &self.shared;
         let id = GoroutineId::from_u64(reserve_ids(1));
-        let (task, handle) = task::new_task(shared.index, id, Location::caller(), Kind::Blocking, async move { f() });
+        let (task, handle) = task::new_task(
+            shared.index,
+            id,
+            Location::caller(),
+            Kind::Blocking,
+            async move { f() },
+        );
         shared.external_live.fetch_add(1, Relaxed);
         shared.blocking.spawn(task, shared);
         handle
@@ -748,29 +767,33 @@ impl fmt::Debug for EnterGuard {
 
 // ---- the global runtime ------------------------------------------------------
 
-static GLOBAL: OnceLock<Handle> = OnceLock::new();
+/// The global runtime: lazily started, or installed by `#[goroutine::main]`
+/// for as long as `main` runs.
+static GLOBAL: Mutex<Option<Handle>> = Mutex::new(None);
 
 /// The global runtime, started on first use with `GOMAXPROCS` workers. Its
 /// threads live for the rest of the process.
 pub(crate) fn global() -> Handle {
-    GLOBAL
-        .get_or_init(|| {
-            let rt = Builder::new()
-                .thread_name("goroutine-global")
-                .build()
-                .expect("goroutine: cannot start the global runtime");
-            let handle = rt.handle();
-            // The global runtime is never shut down.
-            std::mem::forget(rt);
-            handle
-        })
-        .clone()
+    let mut g = lock(&GLOBAL);
+    if let Some(h) = &*g {
+        return h.clone();
+    }
+    let rt = Builder::new()
+        .thread_name("goroutine-global")
+        .build()
+        .expect("goroutine: cannot start the global runtime");
+    let handle = rt.handle();
+    // The lazily started global runtime is never shut down.
+    std::mem::forget(rt);
+    *g = Some(handle.clone());
+    handle
 }
 
-/// Makes `handle` the global runtime if none started yet (for
-/// `#[goroutine::main]`, so plain threads spawned by `main` use its runtime).
-pub(crate) fn install_global(handle: &Handle) {
-    let _ = GLOBAL.set(handle.clone());
+/// Makes `handle` the global runtime (for `#[goroutine::main]`, so plain
+/// threads spawned by `main` use its runtime); returns the previous one,
+/// to put back when `main` is done.
+pub(crate) fn install_global(handle: Option<Handle>) -> Option<Handle> {
+    std::mem::replace(&mut *lock(&GLOBAL), handle)
 }
 
 /// The current runtime: this worker's, the entered one, or the global one.
@@ -804,9 +827,8 @@ mod table {
         let index = match t.free.pop() {
             Some(i) => i,
             None => {
-                let i = u16::try_from(t.slots.len()).map_err(|_| {
-                    io::Error::other("goroutine: too many runtimes alive (65,536)")
-                })?;
+                let i = u16::try_from(t.slots.len())
+                    .map_err(|_| io::Error::other("goroutine: too many runtimes alive (65,536)"))?;
                 t.slots.push(None);
                 i
             }
@@ -824,13 +846,20 @@ mod table {
     }
 
     pub(super) fn get(index: u16) -> Option<Arc<Shared>> {
-        lock(&TABLE).slots.get(usize::from(index)).cloned().flatten()
+        lock(&TABLE)
+            .slots
+            .get(usize::from(index))
+            .cloned()
+            .flatten()
     }
 }
 
 /// The runtime with `index`, found from this thread's context if possible.
 pub(crate) fn shared_for(index: u16) -> Option<Arc<Shared>> {
-    if let Some(s) = context::with_worker(|w| w.filter(|w| w.shared.index == index).map(|w| w.shared.clone())) {
+    if let Some(s) = context::with_worker(|w| {
+        w.filter(|w| w.shared.index == index)
+            .map(|w| w.shared.clone())
+    }) {
         return Some(s);
     }
     if let Some(h) = context::entered().filter(|h| h.shared.index == index) {
@@ -889,7 +918,9 @@ pub(crate) fn goroutine_dropped(meta: &Meta) {
 
 /// A goroutine's poll is unwinding.
 pub(crate) fn goroutine_panicked(meta: &Meta) {
-    let Some(shared) = shared_for(meta.runtime()) else { return };
+    let Some(shared) = shared_for(meta.runtime()) else {
+        return;
+    };
     if shared.config.panic_policy != PanicPolicy::Abort {
         return;
     }
@@ -915,7 +946,9 @@ pub(crate) fn abort_goroutine(meta: &Meta) {
         // sees the flag itself right after it registers.
         return;
     }
-    let Some(shared) = shared_for(meta.runtime()) else { return };
+    let Some(shared) = shared_for(meta.runtime()) else {
+        return;
+    };
     let waker = meta
         .registered_slot()
         .and_then(|slot| shared.registry.waker_of(slot, meta));

@@ -112,7 +112,10 @@ impl TimerEntry {
             return Poll::Pending;
         };
         if let Some(key) = self.key {
-            let handle = self.handle.as_ref().expect("registered entries have a runtime");
+            let handle = self
+                .handle
+                .as_ref()
+                .expect("registered entries have a runtime");
             if handle.shared.driver.poll_key(key, cx.waker()) {
                 self.key = None;
                 self.fired = true;
@@ -128,7 +131,7 @@ impl TimerEntry {
         let (out, owner) = handle.shared.driver.insert(deadline, cx.waker());
         if let Some(worker) = owner {
             // The worker sleeping for the timers sleeps past our deadline.
-            handle.shared.remotes[worker].parker.unpark();
+            handle.shared.unpark(worker);
         }
         match out {
             Insert::Pending(key) => {

@@ -133,6 +133,7 @@ impl Idle {
     }
 
     /// Number of workers currently unparked.
+    #[cfg(test)]
     pub(crate) fn num_unparked(&self) -> usize {
         unparked(self.state.load(SeqCst))
     }
@@ -145,7 +146,11 @@ mod tests {
     #[test]
     fn a_submitter_wakes_one_sleeper_and_not_while_one_searches() {
         let idle = Idle::new(4);
-        assert_eq!(idle.worker_to_notify(), None, "all unparked: nobody to wake");
+        assert_eq!(
+            idle.worker_to_notify(),
+            None,
+            "all unparked: nobody to wake"
+        );
         assert!(!idle.transition_worker_to_parked(0, false));
         assert!(!idle.transition_worker_to_parked(1, false));
         assert_eq!(idle.worker_to_notify(), Some(1));
@@ -174,5 +179,52 @@ mod tests {
         assert!(idle.unpark_worker_by_id(1));
         assert!(!idle.is_parked(1));
         assert!(!idle.unpark_worker_by_id(1));
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::atomic::{fence, AtomicBool};
+    use crate::loom::Arc;
+    use crate::scheduler::park::Parker;
+    use loom::thread;
+
+    /// A worker parks while a submitter makes work visible and notifies:
+    /// the worker never sleeps through the work (the StoreLoad protocol in
+    /// the module docs). Models `Worker::park` against `Shared::push_remote`.
+    #[test]
+    fn loom_submitter_and_parking_worker_never_lose_the_wakeup() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(1));
+            let parker = Arc::new(Parker::new());
+            let work = Arc::new(AtomicBool::new(false));
+
+            let submitter = {
+                let (idle, parker, work) = (idle.clone(), parker.clone(), work.clone());
+                thread::spawn(move || {
+                    work.store(true, SeqCst); // push to the injector
+                    fence(SeqCst);
+                    if idle.worker_to_notify().is_some() {
+                        let _ = parker.unpark();
+                    }
+                })
+            };
+
+            // The worker found nothing and parks (not searching).
+            idle.transition_worker_to_parked(0, false);
+            fence(SeqCst);
+            if work.load(SeqCst) {
+                // Saw the work after counting itself parked: take itself
+                // off the list and run it.
+                idle.unpark_worker_by_id(0);
+            } else {
+                while idle.is_parked(0) {
+                    parker.park(None);
+                }
+            }
+            assert!(work.load(SeqCst), "woke up with no work visible");
+            submitter.join().unwrap();
+        });
     }
 }

@@ -43,10 +43,6 @@ impl LifoSlot {
         // Acquire: pairs with the Release in `put`.
         Self::from_ptr(self.0.swap(ptr::null_mut(), Acquire))
     }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.load(Relaxed).is_null()
-    }
 }
 
 impl Drop for LifoSlot {

@@ -121,6 +121,7 @@ impl<T> Inner<T> {
 
 impl<T> Local<T> {
     /// Number of goroutines in the queue (not counting any being stolen).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         let (_, real) = unpack(self.inner.head.load(Acquire));
         // Relaxed: `tail` is only written by this thread.
@@ -362,8 +363,14 @@ mod tests {
         assert_eq!(got, 3);
         assert_eq!(thief.len(), 3);
         assert_eq!(victim.len(), 3);
-        assert_eq!(std::iter::from_fn(|| thief.pop()).collect::<Vec<_>>(), vec![0, 1, 2]);
-        assert_eq!(std::iter::from_fn(|| victim.pop()).collect::<Vec<_>>(), vec![4, 5, 6]);
+        assert_eq!(
+            std::iter::from_fn(|| thief.pop()).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert_eq!(
+            std::iter::from_fn(|| victim.pop()).collect::<Vec<_>>(),
+            vec![4, 5, 6]
+        );
         assert!(steal.is_empty());
         assert!(steal.steal_into(&mut thief).is_none());
     }
@@ -439,7 +446,10 @@ mod tests {
         for t in overflowed {
             seen[t] += 1;
         }
-        assert!(seen.iter().all(|&c| c == 1), "a task was lost or duplicated");
+        assert!(
+            seen.iter().all(|&c| c == 1),
+            "a task was lost or duplicated"
+        );
     }
 }
 

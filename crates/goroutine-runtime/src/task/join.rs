@@ -194,7 +194,10 @@ enum Repr {
 
 impl JoinError {
     pub(crate) fn cancelled(id: GoroutineId) -> JoinError {
-        JoinError { id, repr: Repr::Cancelled }
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
     }
 
     pub(crate) fn panicked(id: GoroutineId, payload: Box<dyn Any + Send + 'static>) -> JoinError {
@@ -290,7 +293,9 @@ impl JoinError {
     }
 
     fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(p) = &self.repr else { return None };
+        let Repr::Panic(p) = &self.repr else {
+            return None;
+        };
         let p = p.lock().unwrap_or_else(|e| e.into_inner());
         Some(panic_message(&**p))
     }
@@ -324,7 +329,10 @@ impl fmt::Debug for JoinError {
                 .field(&self.id)
                 .field(&msg)
                 .finish(),
-            None => f.debug_tuple("JoinError::Cancelled").field(&self.id).finish(),
+            None => f
+                .debug_tuple("JoinError::Cancelled")
+                .field(&self.id)
+                .finish(),
         }
     }
 }

@@ -9,9 +9,9 @@ use std::num::NonZeroU64;
 use std::panic::Location;
 
 // Plain std atomics: goroutine metadata is not part of the loom models.
+use crate::wait::WaitReason;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicU32, AtomicU64};
-use crate::wait::WaitReason;
 
 /// A goroutine's id: unique in the process, never reused, like Go's goid.
 ///
@@ -224,14 +224,14 @@ impl Meta {
     }
 
     pub(crate) fn set_runnable(&self, now_ms: u32) {
-        self.update_dbg(|v| {
-            (v & (POLLS_MAX << POLLS_SHIFT)) | (u64::from(now_ms) << SINCE_SHIFT)
-        });
+        self.update_dbg(|v| (v & (POLLS_MAX << POLLS_SHIFT)) | (u64::from(now_ms) << SINCE_SHIFT));
     }
 
     pub(crate) fn set_running(&self, now_ms: u32) {
         self.update_dbg(|v| {
-            let polls = ((v >> POLLS_SHIFT) & POLLS_MAX).saturating_add(1).min(POLLS_MAX);
+            let polls = ((v >> POLLS_SHIFT) & POLLS_MAX)
+                .saturating_add(1)
+                .min(POLLS_MAX);
             1 | (polls << POLLS_SHIFT) | (u64::from(now_ms) << SINCE_SHIFT)
         });
     }
@@ -253,7 +253,12 @@ impl Meta {
             _ => GoroutineState::Runnable,
         };
         let reason = WaitReason::from_u8(((v & REASON_MASK) >> REASON_SHIFT) as u8);
-        (state, reason, (v >> POLLS_SHIFT) & POLLS_MAX, (v >> SINCE_SHIFT) as u32)
+        (
+            state,
+            reason,
+            (v >> POLLS_SHIFT) & POLLS_MAX,
+            (v >> SINCE_SHIFT) as u32,
+        )
     }
 }
 
@@ -282,7 +287,10 @@ mod tests {
         m.set_running(10);
         m.set_waiting(WaitReason::ChanRecv, 12);
         let (state, reason, polls, since) = m.debug_view();
-        assert_eq!((state, reason, polls, since), (GoroutineState::Waiting, WaitReason::ChanRecv, 1, 12));
+        assert_eq!(
+            (state, reason, polls, since),
+            (GoroutineState::Waiting, WaitReason::ChanRecv, 1, 12)
+        );
         m.set_runnable(15);
         m.set_running(16);
         assert_eq!(m.debug_view().0, GoroutineState::Running);

@@ -63,7 +63,11 @@ impl Driver {
     fn tick_for(&self, deadline: Instant) -> u64 {
         let d = deadline.saturating_duration_since(self.start);
         let ms = d.as_millis();
-        let ms = if d > Duration::from_millis(ms as u64) { ms + 1 } else { ms };
+        let ms = if d > Duration::from_millis(ms as u64) {
+            ms + 1
+        } else {
+            ms
+        };
         u64::try_from(ms).unwrap_or(NEVER - 1)
     }
 

@@ -82,15 +82,14 @@ impl Wheel {
     pub(crate) fn new() -> Wheel {
         Wheel {
             elapsed: 0,
-            levels: [Level { occupied: 0, heads: [NIL; SLOTS] }; LEVELS],
+            levels: [Level {
+                occupied: 0,
+                heads: [NIL; SLOTS],
+            }; LEVELS],
             entries: Vec::new(),
             free: Vec::new(),
             pending: 0,
         }
-    }
-
-    pub(crate) fn elapsed(&self) -> u64 {
-        self.elapsed
     }
 
     /// Number of pending (not yet fired) entries.
@@ -140,7 +139,10 @@ impl Wheel {
         let e = &mut self.entries[key as usize];
         e.prev = NIL;
         e.next = head;
-        e.state = State::Pending { level: level as u8, slot: slot as u8 };
+        e.state = State::Pending {
+            level: level as u8,
+            slot: slot as u8,
+        };
         self.levels[level].heads[slot] = key;
         self.levels[level].occupied |= 1 << slot;
     }
@@ -296,13 +298,19 @@ mod tests {
     #[test]
     fn removed_entries_do_not_fire_and_keys_are_reused() {
         let mut w = Wheel::new();
-        let Insert::Pending(a) = w.insert(10, Waker::noop().clone()) else { panic!() };
-        let Insert::Pending(b) = w.insert(10, Waker::noop().clone()) else { panic!() };
+        let Insert::Pending(a) = w.insert(10, Waker::noop().clone()) else {
+            panic!()
+        };
+        let Insert::Pending(b) = w.insert(10, Waker::noop().clone()) else {
+            panic!()
+        };
         assert_eq!(w.remove(a).0, true);
         assert_eq!(fire(&mut w, 10), 1);
         assert!(w.is_fired(b));
         assert_eq!(w.remove(b).0, false, "already fired");
-        let Insert::Pending(c) = w.insert(20, Waker::noop().clone()) else { panic!() };
+        let Insert::Pending(c) = w.insert(20, Waker::noop().clone()) else {
+            panic!()
+        };
         assert!(c == a || c == b);
     }
 
