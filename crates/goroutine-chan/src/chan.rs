@@ -121,7 +121,12 @@ struct Later<T> {
 
 impl<T> Later<T> {
     fn new() -> Later<T> {
-        Later { wake: None, notify: None, waker: None, _values: std::marker::PhantomData }
+        Later {
+            wake: None,
+            notify: None,
+            waker: None,
+            _values: std::marker::PhantomData,
+        }
     }
 
     fn run(self) {
@@ -272,9 +277,19 @@ impl<T> State<T> {
         }
     }
 
-    fn send_now(&mut self, value: T, cap: usize, own: &mut Own, later: &mut Later<T>) -> SendNow<T> {
+    fn send_now(
+        &mut self,
+        value: T,
+        cap: usize,
+        own: &mut Own,
+        later: &mut Later<T>,
+    ) -> SendNow<T> {
         if self.closed {
-            return if own.claim() { SendNow::Closed(value) } else { SendNow::Lost(value) };
+            return if own.claim() {
+                SendNow::Closed(value)
+            } else {
+                SendNow::Lost(value)
+            };
         }
         match self.claim_partner(Side::Recv, own) {
             Err(()) => SendNow::Lost(value),
@@ -324,7 +339,11 @@ impl<T> State<T> {
                 Notify::Task(_) => true,
                 Notify::Select(c) => c.try_claim(slot.state.arm()),
             };
-            slot.state = if won { SlotState::RecvClosed } else { SlotState::RecvSkipped };
+            slot.state = if won {
+                SlotState::RecvClosed
+            } else {
+                SlotState::RecvSkipped
+            };
             if won {
                 wakers.push(waker_of(&mut slot.notify));
             }
@@ -348,7 +367,13 @@ impl<T> State<T> {
 
     /// Does this registration still stand for the operation as it is polled
     /// now (same select, or plain and plain)?
-    fn waiting_slot_is_current(&mut self, key: u32, own: &Own, cx: &Context<'_>, later: &mut Later<T>) -> bool {
+    fn waiting_slot_is_current(
+        &mut self,
+        key: u32,
+        own: &Own,
+        cx: &Context<'_>,
+        later: &mut Later<T>,
+    ) -> bool {
         let slot = self.waiters.slot_mut(key);
         if !own.same_registration(&slot.notify) {
             return false;
@@ -373,7 +398,11 @@ impl<T> Chan<T> {
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             cap,
-            state: Mutex::new(State { buf, closed: false, waiters: Waiters::new() }),
+            state: Mutex::new(State {
+                buf,
+                closed: false,
+                waiters: Waiters::new(),
+            }),
         }
     }
 
@@ -452,7 +481,9 @@ impl<T> Chan<T> {
             RecvNow::Lost => Poll::Pending,
             RecvNow::WouldBlock => {
                 if let Some((notify, arm)) = own.park(cx) {
-                    *key = st.waiters.push(Side::Recv, notify, SlotState::RecvWaiting { arm });
+                    *key = st
+                        .waiters
+                        .push(Side::Recv, notify, SlotState::RecvWaiting { arm });
                 }
                 Poll::Pending
             }
@@ -521,7 +552,9 @@ impl<T> Chan<T> {
                     let (notify, state) = st.waiters.release(*key);
                     *key = NIL;
                     later.notify = Some(notify);
-                    let SlotState::SendClosed(v) = state else { unreachable!() };
+                    let SlotState::SendClosed(v) = state else {
+                        unreachable!()
+                    };
                     if won {
                         return Poll::Ready(Err(SendError(v)));
                     }
@@ -534,11 +567,15 @@ impl<T> Chan<T> {
             *key = NIL;
             later.notify = Some(notify);
             match state {
-                SlotState::SendWaiting { value: v, .. } | SlotState::SendSkipped(v) => *value = Some(v),
+                SlotState::SendWaiting { value: v, .. } | SlotState::SendSkipped(v) => {
+                    *value = Some(v)
+                }
                 _ => unreachable!(),
             }
         }
-        let v = value.take().expect("`send` future polled after it completed");
+        let v = value
+            .take()
+            .expect("`send` future polled after it completed");
         match st.send_now(v, self.cap, own, later) {
             SendNow::Sent => Poll::Ready(Ok(())),
             SendNow::Closed(v) => Poll::Ready(Err(SendError(v))),
@@ -549,7 +586,11 @@ impl<T> Chan<T> {
             SendNow::WouldBlock(v) => {
                 match own.park(cx) {
                     Some((notify, arm)) => {
-                        *key = st.waiters.push(Side::Send, notify, SlotState::SendWaiting { value: v, arm });
+                        *key = st.waiters.push(
+                            Side::Send,
+                            notify,
+                            SlotState::SendWaiting { value: v, arm },
+                        );
                     }
                     None => *value = Some(v),
                 }
@@ -599,7 +640,9 @@ impl<T> Chan<T> {
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut later = Later::new();
-        let out = self.lock().recv_now(self.cap, &mut Own::plain(), &mut later);
+        let out = self
+            .lock()
+            .recv_now(self.cap, &mut Own::plain(), &mut later);
         later.run();
         match out {
             RecvNow::Got(v) => Ok(v),
@@ -610,7 +653,9 @@ impl<T> Chan<T> {
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut later = Later::new();
-        let out = self.lock().send_now(value, self.cap, &mut Own::plain(), &mut later);
+        let out = self
+            .lock()
+            .send_now(value, self.cap, &mut Own::plain(), &mut later);
         later.run();
         match out {
             SendNow::Sent => Ok(()),

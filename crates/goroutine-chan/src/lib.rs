@@ -139,7 +139,9 @@ pub mod __private {
     /// Go's `select {}`: never completes.
     pub async fn forever() -> std::convert::Infallible {
         std::future::poll_fn(|_| {
-            goroutine_runtime::debug::set_wait_reason(goroutine_runtime::debug::WaitReason::SelectNoCases);
+            goroutine_runtime::debug::set_wait_reason(
+                goroutine_runtime::debug::WaitReason::SelectNoCases,
+            );
             std::task::Poll::Pending
         })
         .await

@@ -46,7 +46,10 @@ pub struct Receiver<T> {
 
 impl<T> Receiver<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Receiver<T> {
-        Receiver { chan, stream_key: NIL }
+        Receiver {
+            chan,
+            stream_key: NIL,
+        }
     }
 
     /// Receives a value, waiting until one is sent. `None` only when the
@@ -267,6 +270,8 @@ impl<T> Drop for RecvFuture<'_, T> {
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFuture").field("parked", &(self.key != NIL)).finish_non_exhaustive()
+        f.debug_struct("RecvFuture")
+            .field("parked", &(self.key != NIL))
+            .finish_non_exhaustive()
     }
 }

@@ -63,7 +63,10 @@ enum OwnClaim {
 
 impl SelectCell {
     fn new(waker: Waker) -> SelectCell {
-        SelectCell { state: AtomicU32::new(WAITING), waker: Mutex::new(waker) }
+        SelectCell {
+            state: AtomicU32::new(WAITING),
+            waker: Mutex::new(waker),
+        }
     }
 
     /// A counterparty claims the select for `arm`. Called under the lock of
@@ -77,7 +80,12 @@ impl SelectCell {
     }
 
     fn claim_own(&self, arm: u8) -> OwnClaim {
-        match self.state.compare_exchange(WAITING, u32::from(arm), Ordering::AcqRel, Ordering::Acquire) {
+        match self.state.compare_exchange(
+            WAITING,
+            u32::from(arm),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             Ok(_) => OwnClaim::Fresh,
             Err(cur) if cur == u32::from(arm) => OwnClaim::Already,
             Err(_) => OwnClaim::Lost,
@@ -103,7 +111,10 @@ impl SelectCell {
 
     /// The select's current waker.
     pub(crate) fn waker(&self) -> Waker {
-        self.waker.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn set_waker(&self, waker: &Waker) {
@@ -151,12 +162,20 @@ enum Mode<'a> {
 impl Own {
     /// An operation outside any select (`try_*`, give-back, refill).
     pub(crate) fn plain() -> Own {
-        Own { ctx: None, fresh: false, wake_self: false }
+        Own {
+            ctx: None,
+            fresh: false,
+            wake_self: false,
+        }
     }
 
     /// Starts an operation's poll.
     pub(crate) fn enter() -> Own {
-        Own { ctx: ARM.with(Cell::take), fresh: false, wake_self: false }
+        Own {
+            ctx: ARM.with(Cell::take),
+            fresh: false,
+            wake_self: false,
+        }
     }
 
     /// Ends the poll: hands the context back to the select.
@@ -179,7 +198,9 @@ impl Own {
     /// Claims our own select for our arm; always true outside a select.
     /// Must succeed before this operation moves any value.
     pub(crate) fn claim(&mut self) -> bool {
-        let Some(ctx) = &mut self.ctx else { return true };
+        let Some(ctx) = &mut self.ctx else {
+            return true;
+        };
         if ctx.committed {
             return true;
         }
@@ -239,7 +260,9 @@ impl Own {
                 if !ctx.can_park {
                     return None;
                 }
-                let cell = ctx.cell.get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
+                let cell = ctx
+                    .cell
+                    .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
                 Some((Notify::Select(cell.clone()), ctx.arm))
             }
             _ => Some((Notify::Task(cx.waker().clone()), 0)),
@@ -255,13 +278,19 @@ struct ArmGuard {
 
 impl ArmGuard {
     fn enter(ctx: ArmCtx) -> ArmGuard {
-        ArmGuard { prev: Some(ARM.with(|c| c.replace(Some(ctx)))) }
+        ArmGuard {
+            prev: Some(ARM.with(|c| c.replace(Some(ctx)))),
+        }
     }
 
     fn leave(mut self, arm: u8) -> ArmCtx {
         let prev = self.prev.take().expect("left twice");
-        ARM.with(|c| c.replace(prev))
-            .unwrap_or(ArmCtx { cell: None, arm, can_park: true, committed: false })
+        ARM.with(|c| c.replace(prev)).unwrap_or(ArmCtx {
+            cell: None,
+            arm,
+            can_park: true,
+            committed: false,
+        })
     }
 }
 
@@ -352,7 +381,13 @@ impl fmt::Debug for Select {
 impl Select {
     /// `enabled`: bit `i` set for each arm whose guard held.
     pub fn new(enabled: u64, biased: bool, has_default: bool) -> Select {
-        Select { cell: None, enabled, winner: None, biased, has_default }
+        Select {
+            cell: None,
+            enabled,
+            winner: None,
+            biased,
+            has_default,
+        }
     }
 
     /// Polls the select. `arms(i, cx)` polls arm `i`. `Ready(None)` means
@@ -396,7 +431,11 @@ impl Select {
             // 3. One pass over the enabled arms.
             let mut left = self.enabled;
             while left != 0 {
-                let i = if self.biased { left.trailing_zeros() as usize } else { pick_random(left) };
+                let i = if self.biased {
+                    left.trailing_zeros() as usize
+                } else {
+                    pick_random(left)
+                };
                 left &= !(1 << i);
                 let guard = ArmGuard::enter(ArmCtx {
                     cell: self.cell.take(),
@@ -441,7 +480,11 @@ impl Select {
             if self.has_default {
                 return Poll::Ready(None);
             }
-            set_wait_reason(if self.enabled == 0 { WaitReason::SelectNoCases } else { WaitReason::Select });
+            set_wait_reason(if self.enabled == 0 {
+                WaitReason::SelectNoCases
+            } else {
+                WaitReason::Select
+            });
             return Poll::Pending;
         }
     }

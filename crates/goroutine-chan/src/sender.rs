@@ -76,7 +76,11 @@ impl<T> Sender<T> {
     /// `ch <- v`. Sending on a closed channel returns the value instead of
     /// panicking.
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
-        SendFuture { tx: self, value: Some(value), key: NIL }
+        SendFuture {
+            tx: self,
+            value: Some(value),
+            key: NIL,
+        }
     }
 
     /// Sends without waiting: `Full(value)` when there is no room (an
@@ -212,7 +216,9 @@ impl<T> Clone for Sender<T> {
         // Relaxed: like `Arc::clone`, a new handle is made from a live one,
         // so the count cannot concurrently reach zero.
         self.chan.senders.fetch_add(1, Ordering::Relaxed);
-        Sender { chan: self.chan.clone() }
+        Sender {
+            chan: self.chan.clone(),
+        }
     }
 }
 
@@ -292,6 +298,8 @@ impl<T> Drop for SendFuture<'_, T> {
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture").field("parked", &(self.key != NIL)).finish_non_exhaustive()
+        f.debug_struct("SendFuture")
+            .field("parked", &(self.key != NIL))
+            .finish_non_exhaustive()
     }
 }

@@ -85,7 +85,12 @@ pub(crate) struct Slot<T> {
 
 impl<T> Slot<T> {
     fn free() -> Slot<T> {
-        Slot { notify: Notify::none(), state: SlotState::Free, next: NIL, prev: NIL }
+        Slot {
+            notify: Notify::none(),
+            state: SlotState::Free,
+            next: NIL,
+            prev: NIL,
+        }
     }
 }
 
@@ -104,7 +109,10 @@ struct Queue {
 }
 
 impl Queue {
-    const EMPTY: Queue = Queue { head: NIL, tail: NIL };
+    const EMPTY: Queue = Queue {
+        head: NIL,
+        tail: NIL,
+    };
 }
 
 /// Overflow slots are dropped once none is live and there are more than
@@ -303,7 +311,11 @@ mod tests {
         let a = w.push(Side::Recv, Notify::none(), recv_waiting());
         let b = w.push(Side::Recv, Notify::none(), recv_waiting());
         let c = w.push(Side::Recv, Notify::none(), recv_waiting());
-        let s = w.push(Side::Send, Notify::none(), SlotState::SendWaiting { value: 9, arm: 0 });
+        let s = w.push(
+            Side::Send,
+            Notify::none(),
+            SlotState::SendWaiting { value: 9, arm: 0 },
+        );
         assert_eq!(keys(&w, Side::Recv), vec![a, b, c]);
         assert_eq!(keys(&w, Side::Send), vec![s]);
         w.unlink(Side::Recv, b);
@@ -320,8 +332,9 @@ mod tests {
     #[test]
     fn overflow_slots_are_dropped_when_none_is_live() {
         let mut w = Waiters::<u32>::new();
-        let ks: Vec<u32> =
-            (0..20).map(|_| w.push(Side::Recv, Notify::none(), recv_waiting())).collect();
+        let ks: Vec<u32> = (0..20)
+            .map(|_| w.push(Side::Recv, Notify::none(), recv_waiting()))
+            .collect();
         for &k in &ks[1..] {
             w.unlink(Side::Recv, k);
             w.release(k);

@@ -24,7 +24,10 @@ fn send_on_unbuffered_waits_for_receiver() {
         for _ in 0..20 {
             goroutine::yield_now().await;
         }
-        assert!(!sent.load(Ordering::SeqCst), "send completed with no receiver");
+        assert!(
+            !sent.load(Ordering::SeqCst),
+            "send completed with no receiver"
+        );
         assert_eq!(rx.recv().await, Some(1));
         h.await.unwrap();
         assert!(sent.load(Ordering::SeqCst));

@@ -21,7 +21,9 @@ fn wait_group() -> (Sender<()>, Receiver<()>) {
 
 async fn wait(rx: &Receiver<()>, n: usize) {
     for _ in 0..n {
-        rx.recv().await.expect("a goroutine ended without reporting");
+        rx.recv()
+            .await
+            .expect("a goroutine ended without reporting");
     }
 }
 
@@ -33,14 +35,20 @@ fn chan_behaves_like_go_for_capacities_0_to_7() {
         for cap in 0..8 {
             // Receive from an empty channel does not complete.
             let (tx, rx) = chan::bounded::<usize>(cap);
-            assert!(rx.recv().now_or_never().is_none(), "cap {cap}: recv from empty");
+            assert!(
+                rx.recv().now_or_never().is_none(),
+                "cap {cap}: recv from empty"
+            );
             assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 
             // Send to a full channel does not complete.
             for i in 0..cap {
                 tx.send(i).await.unwrap();
             }
-            assert!(tx.send(99).now_or_never().is_none(), "cap {cap}: send to full");
+            assert!(
+                tx.send(99).now_or_never().is_none(),
+                "cap {cap}: send to full"
+            );
             assert!(matches!(tx.try_send(99), Err(TrySendError::Full(99))));
             for i in 0..cap {
                 assert_eq!(rx.recv().await, Some(i));
@@ -254,7 +262,10 @@ fn prime_sieve_finds_the_first_primes() {
         }
         // Dropping the last receiver makes every stage's send fail in turn.
         drop(rx);
-        let expected = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97];
+        let expected = [
+            2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83,
+            89, 97,
+        ];
         assert_eq!(primes, expected[..primes.len()]);
     });
 }
@@ -268,8 +279,12 @@ fn double_select_loses_and_duplicates_nothing() {
         let chans: Vec<_> = (0..4).map(|_| chan::bounded::<u32>(0)).collect();
         let (res_tx, res_rx) = chan::unbounded::<Vec<u32>>();
         {
-            let (t0, t1, t2, t3) =
-                (chans[0].0.clone(), chans[1].0.clone(), chans[2].0.clone(), chans[3].0.clone());
+            let (t0, t1, t2, t3) = (
+                chans[0].0.clone(),
+                chans[1].0.clone(),
+                chans[2].0.clone(),
+                chans[3].0.clone(),
+            );
             goroutine::go!(async move {
                 for i in 1..=n {
                     select! {

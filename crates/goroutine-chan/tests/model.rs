@@ -12,7 +12,9 @@
 //! next parked receiver, else to the head of the buffer.
 
 use futures::FutureExt;
-use goroutine::chan::{self, Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError};
+use goroutine::chan::{
+    self, Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError,
+};
 use std::collections::{HashMap, VecDeque};
 
 struct Rng(u64);
@@ -136,7 +138,10 @@ fn run_case(seed: u64, cap: Option<usize>, steps: usize) {
         Some(c) => chan::bounded(c),
         None => chan::unbounded(),
     };
-    let mut m = Model { cap: cap.unwrap_or(usize::MAX), ..Model::default() };
+    let mut m = Model {
+        cap: cap.unwrap_or(usize::MAX),
+        ..Model::default()
+    };
     let mut pending: Vec<Pending<'_>> = Vec::new();
     let mut next_id = 0;
     let mut next_value = 0u32;
@@ -201,7 +206,12 @@ fn run_case(seed: u64, cap: Option<usize>, steps: usize) {
                 let i = rng.below(pending.len());
                 match pending.swap_remove(i) {
                     Pending::Send(id, mut f) => {
-                        assert_eq!(f.cancel(), m.cancel_send(id), "{}: cancel of send {id}", ctx());
+                        assert_eq!(
+                            f.cancel(),
+                            m.cancel_send(id),
+                            "{}: cancel of send {id}",
+                            ctx()
+                        );
                     }
                     Pending::Recv(id, f) => {
                         drop(f);
@@ -240,7 +250,9 @@ fn run_case(seed: u64, cap: Option<usize>, steps: usize) {
     // every value the model still buffers must come out, in order.
     for p in pending.drain(..) {
         match p {
-            Pending::Send(id, mut f) => assert_eq!(f.cancel(), m.cancel_send(id), "seed {seed}: final cancel"),
+            Pending::Send(id, mut f) => {
+                assert_eq!(f.cancel(), m.cancel_send(id), "seed {seed}: final cancel")
+            }
             Pending::Recv(id, f) => {
                 drop(f);
                 m.drop_recv(id);
@@ -248,7 +260,11 @@ fn run_case(seed: u64, cap: Option<usize>, steps: usize) {
         }
     }
     let rest: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
-    assert_eq!(rest, Vec::from(m.buf.clone()), "seed {seed}, cap {cap:?}: leftovers");
+    assert_eq!(
+        rest,
+        Vec::from(m.buf.clone()),
+        "seed {seed}, cap {cap:?}: leftovers"
+    );
 }
 
 #[test]

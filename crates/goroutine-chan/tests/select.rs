@@ -50,7 +50,10 @@ fn select_chooses_uniformly_among_ready_arms() {
     let sd = (n as f64 * p * (1.0 - p)).sqrt();
     for (arm, &c) in counts.iter().enumerate() {
         let z = (c as f64 - mean) / sd;
-        assert!(z.abs() < 6.0, "arm {arm} chosen {c} times of {n} (z = {z:.2}): {counts:?}");
+        assert!(
+            z.abs() < 6.0,
+            "arm {arm} chosen {c} times of {n} (z = {z:.2}): {counts:?}"
+        );
     }
 }
 
@@ -196,7 +199,11 @@ fn cancelled_selects_lose_nothing_on_every_flavor() {
             };
             // Every third select is awaited; the others are polled once and
             // dropped, possibly after a sender handed them a value.
-            let r = if i % 3 == 0 { Some(futures::executor::block_on(fut)) } else { fut.now_or_never() };
+            let r = if i % 3 == 0 {
+                Some(futures::executor::block_on(fut))
+            } else {
+                fut.now_or_never()
+            };
             match r {
                 Some(Some(v)) => got.push(v),
                 Some(None) => break,
@@ -254,20 +261,30 @@ fn async_block_arm_that_commits_wins_even_before_it_finishes() {
 
 #[test]
 fn empty_select_never_completes() {
-    let fut = async { select! {} };
+    let fut = async {
+        select! {}
+    };
     let mut fut = std::pin::pin!(fut);
     let w = std::task::Waker::noop();
-    assert!(fut.as_mut().poll(&mut std::task::Context::from_waker(w)).is_pending());
+    assert!(fut
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(w))
+        .is_pending());
     let (_tx, rx) = chan::bounded::<u8>(1);
     let fut = async {
         select! { Some(v) = rx.recv(), if false => v }
     };
-    assert!(fut.now_or_never().is_none(), "every arm disabled: waits forever");
+    assert!(
+        fut.now_or_never().is_none(),
+        "every arm disabled: waits forever"
+    );
 }
 
 #[test]
 fn only_default_runs_its_body() {
-    let v = futures::executor::block_on(async { select! { default => 7 } });
+    let v = futures::executor::block_on(async {
+        select! { default => 7 }
+    });
     assert_eq!(v, 7);
 }
 
@@ -288,7 +305,9 @@ fn select_arm_can_be_any_future_such_as_a_join_handle() {
 fn select_on_a_closed_channel_returns_the_send_value() {
     let (tx, rx) = chan::bounded::<String>(0);
     drop(rx);
-    let r = futures::executor::block_on(async { select! { r = tx.send("x".to_string()) => r } });
+    let r = futures::executor::block_on(async {
+        select! { r = tx.send("x".to_string()) => r }
+    });
     assert_eq!(r.unwrap_err().0, "x");
 }
 
@@ -296,7 +315,10 @@ fn select_on_a_closed_channel_returns_the_send_value() {
 fn channel_operations_spend_the_coop_budget() {
     // On one worker, a goroutine that always finds its channel ready must
     // still yield: the goroutine it spawned gets to run before it is done.
-    let rt = goroutine::runtime::Builder::new().workers(1).build().unwrap();
+    let rt = goroutine::runtime::Builder::new()
+        .workers(1)
+        .build()
+        .unwrap();
     let seen = rt.block_on(async {
         goroutine::spawn(async {
             let (tx, rx) = chan::unbounded::<u32>();

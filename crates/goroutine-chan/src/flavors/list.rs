@@ -27,7 +27,11 @@ pub(crate) struct List<T> {
 
 impl<T> List<T> {
     pub(crate) fn new() -> List<T> {
-        List { blocks: VecDeque::new(), spare: None, len: 0 }
+        List {
+            blocks: VecDeque::new(),
+            spare: None,
+            len: 0,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -35,7 +39,9 @@ impl<T> List<T> {
     }
 
     fn new_block(&mut self) -> VecDeque<T> {
-        self.spare.take().unwrap_or_else(|| VecDeque::with_capacity(BLOCK))
+        self.spare
+            .take()
+            .unwrap_or_else(|| VecDeque::with_capacity(BLOCK))
     }
 
     pub(crate) fn push_back(&mut self, value: T) {

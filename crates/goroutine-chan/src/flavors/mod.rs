@@ -64,7 +64,9 @@ impl<T> Buffer<T> {
     pub(crate) fn take_all(&mut self) -> Buffer<T> {
         match self {
             Buffer::Ring(q) => Buffer::Ring(std::mem::take(q)),
-            Buffer::List(l) => Buffer::List(Box::new(std::mem::replace(&mut **l, list::List::new()))),
+            Buffer::List(l) => {
+                Buffer::List(Box::new(std::mem::replace(&mut **l, list::List::new())))
+            }
         }
     }
 }

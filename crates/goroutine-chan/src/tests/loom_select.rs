@@ -26,7 +26,10 @@ fn select_racing_select_pairs_on_exactly_one_channel() {
             }
         });
         let sent_on = sender.join().unwrap();
-        assert_eq!(got, sent_on, "received on another channel than the one that sent");
+        assert_eq!(
+            got, sent_on,
+            "received on another channel than the one that sent"
+        );
         // The losing arms delivered nothing.
         assert!(probe1.try_recv().is_err());
         assert!(probe2.try_recv().is_err());
@@ -49,7 +52,11 @@ fn select_send_racing_two_plain_receivers_delivers_once() {
             }
         });
         // A receive handed the value and then dropped gives it back.
-        let got1 = r1.join().unwrap().flatten().or_else(|| keep1.try_recv().ok());
+        let got1 = r1
+            .join()
+            .unwrap()
+            .flatten()
+            .or_else(|| keep1.try_recv().ok());
         let got2 = rx2.try_recv().ok();
         match sent_on {
             0 => assert_eq!((got1, got2), (None, None)),

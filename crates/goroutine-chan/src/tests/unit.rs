@@ -34,8 +34,14 @@ fn channel_allocation_and_futures_stay_small() {
     let chan = std::mem::size_of::<crate::chan::Chan<u64>>() + 2 * std::mem::size_of::<usize>();
     let recv = std::mem::size_of::<crate::RecvFuture<'_, u64>>();
     let send = std::mem::size_of::<crate::SendFuture<'_, u64>>();
-    println!("Arc<Chan<u64>> allocation: {chan} B, RecvFuture: {recv} B, SendFuture<u64>: {send} B");
-    println!("Receiver: {} B, Sender: {} B", std::mem::size_of::<Receiver<u64>>(), std::mem::size_of::<crate::Sender<u64>>());
+    println!(
+        "Arc<Chan<u64>> allocation: {chan} B, RecvFuture: {recv} B, SendFuture<u64>: {send} B"
+    );
+    println!(
+        "Receiver: {} B, Sender: {} B",
+        std::mem::size_of::<Receiver<u64>>(),
+        std::mem::size_of::<crate::Sender<u64>>()
+    );
     assert!(chan <= 160, "{chan}");
     assert!(recv <= 16, "{recv}");
     assert!(send <= 32, "{send}");
@@ -60,7 +66,11 @@ fn sender_hands_value_directly_to_a_parked_receiver() {
     assert!(poll(&mut recv, &w).is_pending());
     assert_eq!(tx.try_send(5), Ok(()));
     assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-    assert_eq!(tx.try_send(6), Err(TrySendError::Full(6)), "nobody waits any more");
+    assert_eq!(
+        tx.try_send(6),
+        Err(TrySendError::Full(6)),
+        "nobody waits any more"
+    );
     assert_eq!(poll(&mut recv, &w), Poll::Ready(Some(5)));
 }
 
@@ -86,7 +96,11 @@ fn given_back_value_goes_to_a_waiting_receiver_first() {
     assert!(poll(&mut b, &w).is_pending());
     tx.try_send(1).unwrap(); // to a (FIFO)
     drop(a);
-    assert_eq!(wakes.0.load(Ordering::SeqCst), 2, "b was woken with the value");
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        2,
+        "b was woken with the value"
+    );
     assert_eq!(poll(&mut b, &w), Poll::Ready(Some(1)));
 }
 
@@ -130,7 +144,11 @@ fn receive_from_full_buffer_pulls_in_a_parked_sender() {
     let mut third = tx.send(3);
     assert!(poll(&mut third, w).is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(poll(&mut third, w), Poll::Ready(Ok(())), "moved into the buffer");
+    assert_eq!(
+        poll(&mut third, w),
+        Poll::Ready(Ok(())),
+        "moved into the buffer"
+    );
     assert_eq!(rx.len(), 2);
     assert_eq!(rx.try_recv(), Ok(2));
     assert_eq!(rx.try_recv(), Ok(3));
@@ -145,7 +163,10 @@ fn close_wakes_everyone_and_returns_parked_values() {
     assert!(rx.close());
     assert!(!tx.close());
     assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-    assert_eq!(poll(&mut s, &w), Poll::Ready(Err(SendError("a".to_string()))));
+    assert_eq!(
+        poll(&mut s, &w),
+        Poll::Ready(Err(SendError("a".to_string())))
+    );
 
     let (tx, rx) = bounded::<u8>(0);
     let mut r = rx.recv();
@@ -164,13 +185,20 @@ fn buffered_values_survive_close_and_last_receiver_drops_them() {
     assert_eq!(*rx.try_recv().unwrap(), 1);
     assert_eq!(Arc::strong_count(&probe), 2);
     drop(rx);
-    assert_eq!(Arc::strong_count(&probe), 1, "last receiver dropped the buffer");
+    assert_eq!(
+        Arc::strong_count(&probe),
+        1,
+        "last receiver dropped the buffer"
+    );
 }
 
 #[test]
 fn unbuffered_reports_len_zero_and_both_empty_and_full() {
     let (tx, rx) = bounded::<i32>(0);
-    assert_eq!((tx.len(), tx.capacity(), tx.is_empty(), tx.is_full()), (0, Some(0), true, true));
+    assert_eq!(
+        (tx.len(), tx.capacity(), tx.is_empty(), tx.is_full()),
+        (0, Some(0), true, true)
+    );
     let (tx, _rx2) = unbounded::<i32>();
     tx.try_send(1).unwrap();
     assert_eq!((tx.len(), tx.capacity(), tx.is_full()), (1, None, false));
@@ -185,9 +213,15 @@ fn stream_yields_until_closed_and_keeps_a_handed_value() {
     let mut cx = Context::from_waker(w);
     assert!(std::pin::Pin::new(&mut rx).poll_next(&mut cx).is_pending());
     tx.try_send(4).unwrap();
-    assert_eq!(std::pin::Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(4)));
+    assert_eq!(
+        std::pin::Pin::new(&mut rx).poll_next(&mut cx),
+        Poll::Ready(Some(4))
+    );
     drop(tx);
-    assert_eq!(std::pin::Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
+    assert_eq!(
+        std::pin::Pin::new(&mut rx).poll_next(&mut cx),
+        Poll::Ready(None)
+    );
 }
 
 // ---- select! ----
@@ -221,7 +255,11 @@ fn select_default_runs_when_nothing_is_ready() {
         }
     });
     assert_eq!(r, 3);
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "the send arm delivered nothing");
+    assert_eq!(
+        rx.try_recv(),
+        Err(TryRecvError::Empty),
+        "the send arm delivered nothing"
+    );
 }
 
 #[test]
@@ -239,7 +277,10 @@ fn parked_select_send_arm_is_taken_by_a_receiver_and_other_arm_unlinked() {
     assert_eq!(rx_b.try_recv(), Ok(2));
     // The select was claimed for arm b: arm a's parked send is dead.
     assert_eq!(rx_a.try_recv(), Err(TryRecvError::Empty));
-    assert_eq!(sel.as_mut().poll(&mut Context::from_waker(w)), Poll::Ready('b'));
+    assert_eq!(
+        sel.as_mut().poll(&mut Context::from_waker(w)),
+        Poll::Ready('b')
+    );
     assert_eq!(rx_a.try_recv(), Err(TryRecvError::Empty));
 }
 
@@ -257,7 +298,10 @@ fn select_does_not_pair_with_itself() {
     });
     let mut cx = Context::from_waker(w);
     assert!(sel.as_mut().poll(&mut cx).is_pending());
-    assert!(sel.as_mut().poll(&mut cx).is_pending(), "second pass must not self-pair");
+    assert!(
+        sel.as_mut().poll(&mut cx).is_pending(),
+        "second pass must not self-pair"
+    );
     assert_eq!(rx.try_recv(), Ok(1), "its send arm is parked and live");
     assert_eq!(sel.as_mut().poll(&mut cx), Poll::Ready(None));
 }
@@ -365,7 +409,9 @@ fn temporaries_in_arm_expressions_live_until_the_choice() {
         tx.try_send(8).unwrap();
         rx
     }
-    let v = block_on(async { select! { v = make().recv() => v } });
+    let v = block_on(async {
+        select! { v = make().recv() => v }
+    });
     assert_eq!(v, Some(8));
 }
 

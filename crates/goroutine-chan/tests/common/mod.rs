@@ -48,7 +48,10 @@ pub fn mpmc_delivers_every_value_once_in_sender_order(make: Make) {
             let mut last = vec![None; p];
             for &v in &got {
                 let s = v / n;
-                assert!(last[s].is_none_or(|l| l < v), "sender {s}'s values out of order");
+                assert!(
+                    last[s].is_none_or(|l| l < v),
+                    "sender {s}'s values out of order"
+                );
                 last[s] = Some(v);
             }
             all.extend(got);
@@ -82,7 +85,11 @@ pub fn dropped_receive_futures_lose_nothing(make: Make) {
                 let mut k = 0u32;
                 loop {
                     k += 1;
-                    let v = if (k + r) % 4 == 0 { Some(rx.recv_blocking()) } else { rx.recv().now_or_never() };
+                    let v = if (k + r) % 4 == 0 {
+                        Some(rx.recv_blocking())
+                    } else {
+                        rx.recv().now_or_never()
+                    };
                     match v {
                         Some(Some(v)) => got.push(v),
                         Some(None) => return got,
@@ -96,7 +103,10 @@ pub fn dropped_receive_futures_lose_nothing(make: Make) {
     for s in senders {
         s.join().unwrap();
     }
-    let mut all: Vec<usize> = receivers.into_iter().flat_map(|r| r.join().unwrap()).collect();
+    let mut all: Vec<usize> = receivers
+        .into_iter()
+        .flat_map(|r| r.join().unwrap())
+        .collect();
     all.sort_unstable();
     assert_eq!(all, (0..p * n).collect::<Vec<_>>());
 }
@@ -136,7 +146,10 @@ pub fn cancelled_send_futures_deliver_exactly_what_they_report(make: Make) {
         }
         got
     });
-    let mut sent: Vec<usize> = senders.into_iter().flat_map(|s| s.join().unwrap()).collect();
+    let mut sent: Vec<usize> = senders
+        .into_iter()
+        .flat_map(|s| s.join().unwrap())
+        .collect();
     let mut got = receiver.join().unwrap();
     sent.sort_unstable();
     got.sort_unstable();
@@ -151,7 +164,11 @@ pub fn close_releases_every_waiter(make: Make) {
         let (res_tx, res_rx) = goroutine::chan::unbounded::<Result<(), usize>>();
         let cap = tx.capacity().unwrap_or(usize::MAX);
         let extra = 3;
-        let sends = if cap == usize::MAX { extra } else { cap + extra };
+        let sends = if cap == usize::MAX {
+            extra
+        } else {
+            cap + extra
+        };
         for i in 0..sends {
             let (tx, res_tx) = (tx.clone(), res_tx.clone());
             goroutine::go!(async move {
@@ -178,6 +195,9 @@ pub fn close_releases_every_waiter(make: Make) {
         while rx.recv().await.is_some() {
             received += 1;
         }
-        assert_eq!(received, ok, "exactly the sends that succeeded were received");
+        assert_eq!(
+            received, ok,
+            "exactly the sends that succeeded were received"
+        );
     });
 }
