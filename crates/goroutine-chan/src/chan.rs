@@ -75,8 +75,8 @@
 //! unlocking, because their code may touch this channel again.
 
 use crate::error::{SendError, TryRecvError, TrySendError};
-use crate::flavors::{self, Buffer};
-use crate::loom::atomic::AtomicUsize;
+use crate::flavors::Buffer;
+use crate::loom::atomic::AtomicU32;
 use crate::loom::{Mutex, MutexGuard};
 use crate::select::Own;
 use crate::waiters::{Notify, Side, SlotState, Waiters, NIL};
@@ -88,13 +88,27 @@ use std::task::{ready, Context, Poll, Waker};
 /// Capacity used for `unbounded()`.
 pub(crate) const UNBOUNDED: usize = usize::MAX;
 
+/// Counts one more handle in `count`.
+///
+/// # Panics
+///
+/// With more than 2^31 live handles of one side, which would take 16 GiB of
+/// handles alone; the count could otherwise wrap and close a live channel.
+pub(crate) fn add_handle(count: &AtomicU32) {
+    // Relaxed: like `Arc::clone`, a new handle is made from a live one, so
+    // the count cannot concurrently reach zero.
+    let old = count.fetch_add(1, crate::loom::atomic::Ordering::Relaxed);
+    assert!(old < 1 << 31, "too many handles to one channel");
+}
+
 /// One channel.
 pub(crate) struct Chan<T> {
     /// Live `Sender` handles; the last one to go closes the channel.
-    pub(crate) senders: AtomicUsize,
+    /// (`u32` keeps the channel small; see [`add_handle`].)
+    pub(crate) senders: AtomicU32,
     /// Live `Receiver` handles; the last one to go closes the channel and
     /// drops what is buffered.
-    pub(crate) receivers: AtomicUsize,
+    pub(crate) receivers: AtomicU32,
     /// `0` unbuffered, `n` buffered, [`UNBOUNDED`].
     cap: usize,
     state: Mutex<State<T>>,
@@ -318,11 +332,11 @@ impl<T> State<T> {
 
     /// The cancel-safety rule: a value handed to a receiver that will not
     /// take it goes to the next live receiver, else to the buffer's head.
-    fn give_back(&mut self, value: T, later: &mut Later<T>) {
+    fn give_back(&mut self, value: T, cap: usize, later: &mut Later<T>) {
         let mut plain = Own::plain();
         match self.claim_partner(Side::Recv, &mut plain) {
             Ok(key) if key != NIL => self.hand_off(key, value, later),
-            _ => self.buf.push_front(value),
+            _ => self.buf.push_front(value, cap),
         }
     }
 
@@ -389,14 +403,10 @@ impl<T> State<T> {
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Chan<T> {
-        let buf = match cap {
-            0 => flavors::zero::buffer(),
-            UNBOUNDED => Buffer::List(Box::new(flavors::list::List::new())),
-            _ => flavors::array::buffer(),
-        };
+        let buf = Buffer::new();
         Chan {
-            senders: AtomicUsize::new(1),
-            receivers: AtomicUsize::new(1),
+            senders: AtomicU32::new(1),
+            receivers: AtomicU32::new(1),
             cap,
             state: Mutex::new(State {
                 buf,
@@ -462,7 +472,7 @@ impl<T> Chan<T> {
                     return match state {
                         SlotState::Received(v) if won => Poll::Ready(Some(v)),
                         SlotState::Received(v) => {
-                            st.give_back(v, later);
+                            st.give_back(v, self.cap, later);
                             Poll::Pending
                         }
                         _ if won => Poll::Ready(None),
@@ -610,7 +620,7 @@ impl<T> Chan<T> {
             let (notify, state) = st.waiters.release(key);
             later.notify = Some(notify);
             if let SlotState::Received(v) = state {
-                st.give_back(v, &mut later);
+                st.give_back(v, self.cap, &mut later);
             }
         }
         later.run();

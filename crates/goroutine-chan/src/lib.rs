@@ -106,8 +106,8 @@ use crate::loom::Arc;
 /// # });
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    // `usize::MAX` stands for "unbounded" inside; as a bound it is the same.
-    new(cap)
+    // `usize::MAX` stands for "unbounded" inside; one less is as good a bound.
+    new(cap.min(chan::UNBOUNDED - 1))
 }
 
 /// Creates a channel whose senders never wait: values queue up until

@@ -201,8 +201,7 @@ impl<T> Receiver<T> {
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
-        // Relaxed: see `Sender::clone`.
-        self.chan.receivers.fetch_add(1, Ordering::Relaxed);
+        crate::chan::add_handle(&self.chan.receivers);
         Receiver::new(self.chan.clone())
     }
 }

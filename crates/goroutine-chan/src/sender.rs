@@ -213,9 +213,7 @@ impl<T> Sender<T> {
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        // Relaxed: like `Arc::clone`, a new handle is made from a live one,
-        // so the count cannot concurrently reach zero.
-        self.chan.senders.fetch_add(1, Ordering::Relaxed);
+        crate::chan::add_handle(&self.chan.senders);
         Sender {
             chan: self.chan.clone(),
         }

@@ -123,7 +123,9 @@ const KEEP_REST: usize = 8;
 pub(crate) struct Waiters<T> {
     /// Slot 0, inline.
     first: Slot<T>,
-    /// Slots 1.., allocated when more than one operation waits.
+    /// Slots 1.., allocated when more than one operation waits. Boxed so
+    /// the channel pays one pointer (not a vector's three words) until then.
+    #[allow(clippy::box_collection)]
     rest: Option<Box<Vec<Slot<T>>>>,
     /// Head of the free list.
     free: u32,

@@ -5,13 +5,7 @@
 //! grown it never allocates again: sending and receiving move values in and
 //! out of the same slots.
 
-use super::Buffer;
 use std::collections::VecDeque;
-
-/// An empty ring for a channel of capacity `cap`.
-pub(crate) fn buffer<T>() -> Buffer<T> {
-    Buffer::Ring(VecDeque::new())
-}
 
 /// Appends `value`, growing the ring towards `cap` when it is full.
 pub(crate) fn push_back<T>(q: &mut VecDeque<T>, value: T, cap: usize) {

@@ -7,14 +7,6 @@
 //! with one exception that keeps cancellation lossless: a receiver that was
 //! handed a value and is then dropped before it took it gives the value back
 //! (see the cancel-safety rule in [`chan`](crate::chan)), and when no other
-//! receiver is waiting the value waits in this flavor's ring, at the head,
-//! for the next receiver. `len()` still reports 0, as Go's `len` of an
-//! unbuffered channel always does.
-
-use super::Buffer;
-use std::collections::VecDeque;
-
-/// An empty, unallocated ring: values appear in it only when given back.
-pub(crate) fn buffer<T>() -> Buffer<T> {
-    Buffer::Ring(VecDeque::new())
-}
+//! receiver is waiting the value waits in a ring, at the head, for the next
+//! receiver. The ring is allocated only then. `len()` still reports 0, as
+//! Go's `len` of an unbuffered channel always does.

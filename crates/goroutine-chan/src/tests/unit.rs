@@ -29,8 +29,9 @@ fn poll<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
 
 #[test]
 fn channel_allocation_and_futures_stay_small() {
-    // Measured sizes are reported in the crate's README of record; these
-    // bounds catch regressions.
+    // The memory goal: a goroutine parked on its own unbuffered channel
+    // costs at most 280 bytes (task + future + channel). These bounds catch
+    // regressions of our part (an `Arc` allocation: two counts + `Chan`).
     let chan = std::mem::size_of::<crate::chan::Chan<u64>>() + 2 * std::mem::size_of::<usize>();
     let recv = std::mem::size_of::<crate::RecvFuture<'_, u64>>();
     let send = std::mem::size_of::<crate::SendFuture<'_, u64>>();
@@ -42,7 +43,7 @@ fn channel_allocation_and_futures_stay_small() {
         std::mem::size_of::<Receiver<u64>>(),
         std::mem::size_of::<crate::Sender<u64>>()
     );
-    assert!(chan <= 160, "{chan}");
+    assert!(chan <= 128, "{chan}");
     assert!(recv <= 16, "{recv}");
     assert!(send <= 32, "{send}");
 }

@@ -5,9 +5,9 @@ use futures::FutureExt;
 use goroutine::chan::{Receiver, Sender};
 use std::thread;
 
-pub type Make = fn() -> (Sender<usize>, Receiver<usize>);
+pub(crate) type Make = fn() -> (Sender<usize>, Receiver<usize>);
 
-pub fn scale(n: usize) -> usize {
+pub(crate) fn scale(n: usize) -> usize {
     if cfg!(miri) {
         (n / 100).max(3)
     } else {
@@ -17,7 +17,7 @@ pub fn scale(n: usize) -> usize {
 
 /// Goroutine senders and receivers: every value arrives exactly once and
 /// each sender's values arrive in its order.
-pub fn mpmc_delivers_every_value_once_in_sender_order(make: Make) {
+pub(crate) fn mpmc_delivers_every_value_once_in_sender_order(make: Make) {
     goroutine::block_on(async move {
         let (p, n) = (4, scale(5_000));
         let (tx, rx) = make();
@@ -63,7 +63,7 @@ pub fn mpmc_delivers_every_value_once_in_sender_order(make: Make) {
 
 /// Threads receive with futures that are polled once and dropped (possibly
 /// right after a sender handed them a value): nothing is lost.
-pub fn dropped_receive_futures_lose_nothing(make: Make) {
+pub(crate) fn dropped_receive_futures_lose_nothing(make: Make) {
     let (p, n) = (2, scale(20_000));
     let (tx, rx) = make();
     let senders: Vec<_> = (0..p)
@@ -114,7 +114,7 @@ pub fn dropped_receive_futures_lose_nothing(make: Make) {
 /// Threads send with futures that are polled once and then cancelled: a
 /// value is received if and only if its send reported `Ok` or its cancel
 /// reported it delivered.
-pub fn cancelled_send_futures_deliver_exactly_what_they_report(make: Make) {
+pub(crate) fn cancelled_send_futures_deliver_exactly_what_they_report(make: Make) {
     let (p, n) = (2, scale(20_000));
     let (tx, rx) = make();
     let senders: Vec<_> = (0..p)
@@ -158,7 +158,7 @@ pub fn cancelled_send_futures_deliver_exactly_what_they_report(make: Make) {
 
 /// Close with parked senders and receivers: senders get their values back,
 /// receivers get what was buffered then `None`.
-pub fn close_releases_every_waiter(make: Make) {
+pub(crate) fn close_releases_every_waiter(make: Make) {
     goroutine::block_on(async move {
         let (tx, rx) = make();
         let (res_tx, res_rx) = goroutine::chan::unbounded::<Result<(), usize>>();
