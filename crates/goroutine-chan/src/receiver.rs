@@ -242,7 +242,21 @@ impl<T> Stream for Receiver<T> {
     }
 }
 
-/// Future of [`Receiver::recv`].
+/// Future of [`Receiver::recv`]: resolves to `Some(value)`, or `None` once
+/// the channel is closed and drained. Dropping it loses nothing (see
+/// [`Receiver::recv`], "Cancel safety").
+///
+/// # Examples
+///
+/// ```
+/// use futures::FutureExt;
+/// let (tx, rx) = goroutine::chan::bounded(0);
+/// let mut recv = rx.recv();
+/// assert!((&mut recv).now_or_never().is_none()); // parked: nothing sent yet
+/// tx.try_send(1).unwrap();                        // handed straight to it
+/// drop(recv);                                     // ...and given back
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
     rx: &'a Receiver<T>,

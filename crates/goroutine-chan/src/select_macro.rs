@@ -60,6 +60,16 @@
 ///
 /// At most 64 arms. Must be used inside `async` code.
 ///
+/// # Fine print
+///
+/// The no-loss promise covers the `send` and `recv` futures of this crate
+/// (and `Receiver`'s `Stream`), also inside an `async` block arm: an arm
+/// whose channel operation completes has won, and the rest of its block then
+/// runs as part of that arm. Create arm futures in the `select!`: a `send`
+/// future polled elsewhere first may already have parked outside the
+/// select's claim. Synchronous calls such as `try_send` inside an arm's
+/// block take no part in the claim.
+///
 /// # Examples
 ///
 /// ```

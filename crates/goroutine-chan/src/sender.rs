@@ -240,7 +240,22 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
-/// Future of [`Sender::send`].
+/// Future of [`Sender::send`]: resolves to `Ok(())` once the value is
+/// delivered (buffered, or taken by a receiver), or `Err(SendError(value))`
+/// if the channel is closed. See [`Sender::send`], "Cancel safety", and
+/// [`SendFuture::cancel`].
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let (tx, rx) = goroutine::chan::bounded(1);
+/// let send = tx.send(5);          // nothing happens until awaited
+/// assert!(rx.try_recv().is_err());
+/// send.await.unwrap();
+/// assert_eq!(rx.try_recv(), Ok(5));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited; the value is not sent"]
 pub struct SendFuture<'a, T> {
     tx: &'a Sender<T>,

@@ -49,6 +49,25 @@ fn channel_allocation_and_futures_stay_small() {
 }
 
 #[test]
+fn handles_and_errors_are_send_sync_and_handles_are_unpin_static() {
+    fn send_sync<T: Send + Sync>() {}
+    fn handle<T: Clone + Send + Sync + Unpin + 'static>() {}
+    fn error<E: std::error::Error + Send + Sync + 'static>() {}
+    struct NotDebug;
+    handle::<crate::Sender<NotDebug>>();
+    handle::<Receiver<NotDebug>>();
+    send_sync::<crate::SendFuture<'static, NotDebug>>();
+    send_sync::<crate::RecvFuture<'static, NotDebug>>();
+    error::<SendError<NotDebug>>();
+    error::<TrySendError<NotDebug>>();
+    error::<TryRecvError>();
+    // Debug without `T: Debug`.
+    let (tx, rx) = bounded::<NotDebug>(2);
+    assert!(format!("{tx:?} {rx:?}").contains("capacity: Some(2)"));
+    assert_eq!(format!("{:?}", SendError(NotDebug)), "SendError(..)");
+}
+
+#[test]
 fn unbuffered_send_parks_until_a_receiver_takes_the_value() {
     let (tx, rx) = bounded(0);
     let (wakes, w) = counting();
