@@ -2,14 +2,15 @@
 //!
 //! Stages, each a group of rules of the hidden `__select!` macro:
 //!
-//! 1. **Parse** (`@s`): one arm at a time. A pattern is collected token by
-//!    token up to its `=`; then the future, an optional `, if guard`, and the
-//!    body (a block, whose comma is optional, or an expression and a comma).
+//! 1. **Parse** (`@s`): one arm per expansion step, so a select of 64 arms
+//!    stays within the default recursion limit. The pattern is collected up
+//!    to its `=` (three tokens at a time; most patterns end in the first
+//!    step); then the future, an optional `, if guard`, and the body (a
+//!    block, whose comma is optional, or an expression and a comma). Each
+//!    arm takes an index, a binding name, and an output enum variant and
+//!    type parameter from a fixed list of 64 (more arms is a compile error).
 //!    `default => body` is kept aside.
-//! 2. **Pair** (`@pair`): each arm gets an index, a binding name, and an
-//!    output enum variant and type parameter from a fixed list of 64 (more
-//!    arms is a compile error).
-//! 3. **Emit** (`@emit`): one `match` whose scrutinee evaluates every enabled
+//! 2. **Emit** (`@emit`): one `match` whose scrutinee evaluates every enabled
 //!    arm's future in source order (so temporaries in the arm expressions
 //!    live until the choice is made), pins them on the stack, and polls them
 //!    with [`Select::poll`](crate::select::Select::poll) inside `poll_fn`;
@@ -128,64 +129,140 @@ macro_rules! select {
         match $crate::__private::forever().await {}
     };
     (biased; $($t:tt)*) => {
-        $crate::__select!(@s [true] [] [] [] $($t)*)
+        $crate::__select!(@s [true] [] [] [(0 __s0 __V0 __T0) (1 __s1 __V1 __T1) (2 __s2 __V2 __T2) (3 __s3 __V3 __T3) (4 __s4 __V4 __T4) (5 __s5 __V5 __T5) (6 __s6 __V6 __T6) (7 __s7 __V7 __T7) (8 __s8 __V8 __T8) (9 __s9 __V9 __T9) (10 __s10 __V10 __T10) (11 __s11 __V11 __T11) (12 __s12 __V12 __T12) (13 __s13 __V13 __T13) (14 __s14 __V14 __T14) (15 __s15 __V15 __T15) (16 __s16 __V16 __T16) (17 __s17 __V17 __T17) (18 __s18 __V18 __T18) (19 __s19 __V19 __T19) (20 __s20 __V20 __T20) (21 __s21 __V21 __T21) (22 __s22 __V22 __T22) (23 __s23 __V23 __T23) (24 __s24 __V24 __T24) (25 __s25 __V25 __T25) (26 __s26 __V26 __T26) (27 __s27 __V27 __T27) (28 __s28 __V28 __T28) (29 __s29 __V29 __T29) (30 __s30 __V30 __T30) (31 __s31 __V31 __T31) (32 __s32 __V32 __T32) (33 __s33 __V33 __T33) (34 __s34 __V34 __T34) (35 __s35 __V35 __T35) (36 __s36 __V36 __T36) (37 __s37 __V37 __T37) (38 __s38 __V38 __T38) (39 __s39 __V39 __T39) (40 __s40 __V40 __T40) (41 __s41 __V41 __T41) (42 __s42 __V42 __T42) (43 __s43 __V43 __T43) (44 __s44 __V44 __T44) (45 __s45 __V45 __T45) (46 __s46 __V46 __T46) (47 __s47 __V47 __T47) (48 __s48 __V48 __T48) (49 __s49 __V49 __T49) (50 __s50 __V50 __T50) (51 __s51 __V51 __T51) (52 __s52 __V52 __T52) (53 __s53 __V53 __T53) (54 __s54 __V54 __T54) (55 __s55 __V55 __T55) (56 __s56 __V56 __T56) (57 __s57 __V57 __T57) (58 __s58 __V58 __T58) (59 __s59 __V59 __T59) (60 __s60 __V60 __T60) (61 __s61 __V61 __T61) (62 __s62 __V62 __T62) (63 __s63 __V63 __T63)] [] $($t)*)
     };
     ($($t:tt)*) => {
-        $crate::__select!(@s [false] [] [] [] $($t)*)
+        $crate::__select!(@s [false] [] [] [(0 __s0 __V0 __T0) (1 __s1 __V1 __T1) (2 __s2 __V2 __T2) (3 __s3 __V3 __T3) (4 __s4 __V4 __T4) (5 __s5 __V5 __T5) (6 __s6 __V6 __T6) (7 __s7 __V7 __T7) (8 __s8 __V8 __T8) (9 __s9 __V9 __T9) (10 __s10 __V10 __T10) (11 __s11 __V11 __T11) (12 __s12 __V12 __T12) (13 __s13 __V13 __T13) (14 __s14 __V14 __T14) (15 __s15 __V15 __T15) (16 __s16 __V16 __T16) (17 __s17 __V17 __T17) (18 __s18 __V18 __T18) (19 __s19 __V19 __T19) (20 __s20 __V20 __T20) (21 __s21 __V21 __T21) (22 __s22 __V22 __T22) (23 __s23 __V23 __T23) (24 __s24 __V24 __T24) (25 __s25 __V25 __T25) (26 __s26 __V26 __T26) (27 __s27 __V27 __T27) (28 __s28 __V28 __T28) (29 __s29 __V29 __T29) (30 __s30 __V30 __T30) (31 __s31 __V31 __T31) (32 __s32 __V32 __T32) (33 __s33 __V33 __T33) (34 __s34 __V34 __T34) (35 __s35 __V35 __T35) (36 __s36 __V36 __T36) (37 __s37 __V37 __T37) (38 __s38 __V38 __T38) (39 __s39 __V39 __T39) (40 __s40 __V40 __T40) (41 __s41 __V41 __T41) (42 __s42 __V42 __T42) (43 __s43 __V43 __T43) (44 __s44 __V44 __T44) (45 __s45 __V45 __T45) (46 __s46 __V46 __T46) (47 __s47 __V47 __T47) (48 __s48 __V48 __T48) (49 __s49 __V49 __T49) (50 __s50 __V50 __T50) (51 __s51 __V51 __T51) (52 __s52 __V52 __T52) (53 __s53 __V53 __T53) (54 __s54 __V54 __T54) (55 __s55 __V55 __T55) (56 __s56 __V56 __T56) (57 __s57 __V57 __T57) (58 __s58 __V58 __T58) (59 __s59 __V59 __T59) (60 __s60 __V60 __T60) (61 __s61 __V61 __T61) (62 __s62 __V62 __T62) (63 __s63 __V63 __T63)] [] $($t)*)
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select {
-    // ===== 1. Parse =====
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] []) => {
+    // ===== 1. Parse, pairing each arm with a name as it completes =====
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($ids:tt)*] []) => {
         $crate::__select!(@emit [$b] [$($d)*] [$($a)*])
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [] , $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)*] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($ids:tt)*] [] , $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)*] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [] [$($a:tt)*] [] default => $body:block $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [($body)] [$($a)*] [] $($rest)*)
+    (@s [$b:tt] [] [$($a:tt)*] [$($ids:tt)*] [] default => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [($body)] [$($a)*] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [] [$($a:tt)*] [] default => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__select!(@s [$b] [($body)] [$($a)*] [] $($($rest)*)?)
+    (@s [$b:tt] [] [$($a:tt)*] [$($ids:tt)*] [] default => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select!(@s [$b] [($body)] [$($a)*] [$($ids)*] [] $($($rest)*)?)
     };
-    (@s [$b:tt] [$($d:tt)+] [$($a:tt)*] [] default => $($rest:tt)*) => {
+    (@s [$b:tt] [$($d:tt)+] [$($a:tt)*] [$($ids:tt)*] [] default => $($rest:tt)*) => {
         ::core::compile_error!("select!: more than one `default` arm")
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr, if $g:expr => $body:block, $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [if $g] ($body) }] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [] [$($p:tt)*] $($rest:tt)+) => {
+        ::core::compile_error!("select!: at most 64 arms")
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr, if $g:expr => $body:block $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [if $g] ($body) }] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr, if $g:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr, if $g:expr => $body:expr, $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [if $g] ($body) }] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr, if $g:expr => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr, if $g:expr => $body:expr) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [if $g] ($body) }] [] )
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr, if $g:expr => $body:expr, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr => $body:block, $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [] ($body) }] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr, if $g:expr => $body:expr) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [if $g] ($body) }] [$($ids)*] [] )
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr => $body:block $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [] ($body) }] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr => $body:expr, $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [] ($body) }] [] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+] = $f:expr => $body:expr) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)* { ($($p)+) ($f) [] ($body) }] [] )
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr => $body:expr, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)*] $t:tt $($rest:tt)*) => {
-        $crate::__select!(@s [$b] [$($d)*] [$($a)*] [$($p)* $t] $($rest)*)
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)+]
+         = $f:expr => $body:expr) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)+ ) ($f) [] ($body) }] [$($ids)*] [] )
     };
-    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($p:tt)+]) => {
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr, if $g:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr, if $g:expr => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr, if $g:expr => $body:expr, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr, if $g:expr => $body:expr) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [if $g] ($body) }] [$($ids)*] [] )
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr => $body:expr, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt = $f:expr => $body:expr) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0) ($f) [] ($body) }] [$($ids)*] [] )
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr, if $g:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr, if $g:expr => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr, if $g:expr => $body:expr, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [if $g] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr, if $g:expr => $body:expr) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [if $g] ($body) }] [$($ids)*] [] )
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr => $body:block $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr => $body:expr, $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [] ($body) }] [$($ids)*] [] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*] [$($p:tt)*]
+        $x0:tt $x1:tt = $f:expr => $body:expr) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)* { $i $s $v $t ($($p)* $x0 $x1) ($f) [] ($body) }] [$($ids)*] [] )
+    };
+    // No `=` among the next three tokens: they all belong to the pattern.
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($ids:tt)*] [$($p:tt)*] $x0:tt $x1:tt $x2:tt $($rest:tt)*) => {
+        $crate::__select!(@s [$b] [$($d)*] [$($a)*] [$($ids)*] [$($p)* $x0 $x1 $x2] $($rest)*)
+    };
+    (@s [$b:tt] [$($d:tt)*] [$($a:tt)*] [$($ids:tt)*] [$($p:tt)*] $($rest:tt)+) => {
         ::core::compile_error!("select!: expected `pattern = future => body`")
     };
 
-    // ===== 2. Pair arms with names =====
+    // ===== 2. Emit =====
     (@emit [$b:tt] [] []) => {
         match $crate::__private::forever().await {}
     };
@@ -193,20 +270,8 @@ macro_rules! __select {
         $body
     };
     (@emit [$b:tt] [$($d:tt)*] [$($a:tt)+]) => {
-        $crate::__select!(@pair [$b] [$($d)*] [] [(0 __s0 __V0 __T0) (1 __s1 __V1 __T1) (2 __s2 __V2 __T2) (3 __s3 __V3 __T3) (4 __s4 __V4 __T4) (5 __s5 __V5 __T5) (6 __s6 __V6 __T6) (7 __s7 __V7 __T7) (8 __s8 __V8 __T8) (9 __s9 __V9 __T9) (10 __s10 __V10 __T10) (11 __s11 __V11 __T11) (12 __s12 __V12 __T12) (13 __s13 __V13 __T13) (14 __s14 __V14 __T14) (15 __s15 __V15 __T15) (16 __s16 __V16 __T16) (17 __s17 __V17 __T17) (18 __s18 __V18 __T18) (19 __s19 __V19 __T19) (20 __s20 __V20 __T20) (21 __s21 __V21 __T21) (22 __s22 __V22 __T22) (23 __s23 __V23 __T23) (24 __s24 __V24 __T24) (25 __s25 __V25 __T25) (26 __s26 __V26 __T26) (27 __s27 __V27 __T27) (28 __s28 __V28 __T28) (29 __s29 __V29 __T29) (30 __s30 __V30 __T30) (31 __s31 __V31 __T31) (32 __s32 __V32 __T32) (33 __s33 __V33 __T33) (34 __s34 __V34 __T34) (35 __s35 __V35 __T35) (36 __s36 __V36 __T36) (37 __s37 __V37 __T37) (38 __s38 __V38 __T38) (39 __s39 __V39 __T39) (40 __s40 __V40 __T40) (41 __s41 __V41 __T41) (42 __s42 __V42 __T42) (43 __s43 __V43 __T43) (44 __s44 __V44 __T44) (45 __s45 __V45 __T45) (46 __s46 __V46 __T46) (47 __s47 __V47 __T47) (48 __s48 __V48 __T48) (49 __s49 __V49 __T49) (50 __s50 __V50 __T50) (51 __s51 __V51 __T51) (52 __s52 __V52 __T52) (53 __s53 __V53 __T53) (54 __s54 __V54 __T54) (55 __s55 __V55 __T55) (56 __s56 __V56 __T56) (57 __s57 __V57 __T57) (58 __s58 __V58 __T58) (59 __s59 __V59 __T59) (60 __s60 __V60 __T60) (61 __s61 __V61 __T61) (62 __s62 __V62 __T62) (63 __s63 __V63 __T63)] $($a)+)
+        $crate::__select!(@out [$b] [$($d)*] $($a)+)
     };
-    (@pair [$b:tt] [$($d:tt)*] [$($done:tt)*] [($i:tt $s:ident $v:ident $t:ident) $($ids:tt)*]
-        { $($arm:tt)* } $($rest:tt)*) => {
-        $crate::__select!(@pair [$b] [$($d)*] [$($done)* { $i $s $v $t $($arm)* }] [$($ids)*] $($rest)*)
-    };
-    (@pair [$b:tt] [$($d:tt)*] [$($done:tt)*] [] $($rest:tt)+) => {
-        ::core::compile_error!("select!: at most 64 arms")
-    };
-    (@pair [$b:tt] [$($d:tt)*] [$($done:tt)*] [$($ids:tt)*]) => {
-        $crate::__select!(@out [$b] [$($d)*] $($done)*)
-    };
-
-    // ===== 3. Emit =====
     (@out [$b:tt] [$($d:tt)*] $({ $i:tt $s:ident $v:ident $t:ident ($($p:tt)+) ($f:expr) [$($g:tt)*] ($body:tt) })+) => {{
         #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
         enum __SelectOut<$($t,)+> { $($v($t),)+ }

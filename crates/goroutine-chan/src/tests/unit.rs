@@ -459,3 +459,79 @@ fn select_any_future_arm() {
     });
     assert_eq!(r, 5);
 }
+
+#[test]
+fn select_with_64_arms_compiles_within_the_default_recursion_limit() {
+    let chans: Vec<_> = (0..64).map(|_| bounded::<u32>(1)).collect();
+    let rxs: Vec<_> = chans.iter().map(|c| c.1.clone()).collect();
+    chans[63].0.try_send(1).unwrap();
+    let v = block_on(async {
+        select! {
+            Some(v) = rxs[0].recv() => v + 0,
+            Some(v) = rxs[1].recv() => v + 1,
+            Some(v) = rxs[2].recv() => v + 2,
+            Some(v) = rxs[3].recv() => v + 3,
+            Some(v) = rxs[4].recv() => v + 4,
+            Some(v) = rxs[5].recv() => v + 5,
+            Some(v) = rxs[6].recv() => v + 6,
+            Some(v) = rxs[7].recv() => v + 7,
+            Some(v) = rxs[8].recv() => v + 8,
+            Some(v) = rxs[9].recv() => v + 9,
+            Some(v) = rxs[10].recv() => v + 10,
+            Some(v) = rxs[11].recv() => v + 11,
+            Some(v) = rxs[12].recv() => v + 12,
+            Some(v) = rxs[13].recv() => v + 13,
+            Some(v) = rxs[14].recv() => v + 14,
+            Some(v) = rxs[15].recv() => v + 15,
+            Some(v) = rxs[16].recv() => v + 16,
+            Some(v) = rxs[17].recv() => v + 17,
+            Some(v) = rxs[18].recv() => v + 18,
+            Some(v) = rxs[19].recv() => v + 19,
+            Some(v) = rxs[20].recv() => v + 20,
+            Some(v) = rxs[21].recv() => v + 21,
+            Some(v) = rxs[22].recv() => v + 22,
+            Some(v) = rxs[23].recv() => v + 23,
+            Some(v) = rxs[24].recv() => v + 24,
+            Some(v) = rxs[25].recv() => v + 25,
+            Some(v) = rxs[26].recv() => v + 26,
+            Some(v) = rxs[27].recv() => v + 27,
+            Some(v) = rxs[28].recv() => v + 28,
+            Some(v) = rxs[29].recv() => v + 29,
+            Some(v) = rxs[30].recv() => v + 30,
+            Some(v) = rxs[31].recv() => v + 31,
+            Some(v) = rxs[32].recv() => v + 32,
+            Some(v) = rxs[33].recv() => v + 33,
+            Some(v) = rxs[34].recv() => v + 34,
+            Some(v) = rxs[35].recv() => v + 35,
+            Some(v) = rxs[36].recv() => v + 36,
+            Some(v) = rxs[37].recv() => v + 37,
+            Some(v) = rxs[38].recv() => v + 38,
+            Some(v) = rxs[39].recv() => v + 39,
+            Some(v) = rxs[40].recv() => v + 40,
+            Some(v) = rxs[41].recv() => v + 41,
+            Some(v) = rxs[42].recv() => v + 42,
+            Some(v) = rxs[43].recv() => v + 43,
+            Some(v) = rxs[44].recv() => v + 44,
+            Some(v) = rxs[45].recv() => v + 45,
+            Some(v) = rxs[46].recv() => v + 46,
+            Some(v) = rxs[47].recv() => v + 47,
+            Some(v) = rxs[48].recv() => v + 48,
+            Some(v) = rxs[49].recv() => v + 49,
+            Some(v) = rxs[50].recv() => v + 50,
+            Some(v) = rxs[51].recv() => v + 51,
+            Some(v) = rxs[52].recv() => v + 52,
+            Some(v) = rxs[53].recv() => v + 53,
+            Some(v) = rxs[54].recv() => v + 54,
+            Some(v) = rxs[55].recv() => v + 55,
+            Some(v) = rxs[56].recv() => v + 56,
+            Some(v) = rxs[57].recv() => v + 57,
+            Some(v) = rxs[58].recv() => v + 58,
+            Some(v) = rxs[59].recv() => v + 59,
+            Some(v) = rxs[60].recv() => v + 60,
+            Some(v) = rxs[61].recv() => v + 61,
+            Some(v) = rxs[62].recv() => v + 62,
+            Some(v) = rxs[63].recv() => v + 63,
+        }
+    });
+    assert_eq!(v, 64);
+}
