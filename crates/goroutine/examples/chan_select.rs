@@ -33,17 +33,15 @@ async fn fibonacci(c: Sender<u64>, quit: Receiver<()>) {
     }
 }
 
-fn main() {
-    // `#[goroutine::main] async fn main()` once the attribute lands.
-    goroutine::block_on(async {
-        let (c_tx, c_rx) = chan::bounded(0);
-        let (quit_tx, quit_rx) = chan::bounded(0);
-        goroutine::go!(async move {
-            for _ in 0..10 {
-                println!("{}", c_rx.recv().await.unwrap());
-            }
-            quit_tx.send(()).await.unwrap();
-        });
-        fibonacci(c_tx, quit_rx).await;
+#[goroutine::main]
+async fn main() {
+    let (c_tx, c_rx) = chan::bounded(0);
+    let (quit_tx, quit_rx) = chan::bounded(0);
+    goroutine::go!(async move {
+        for _ in 0..10 {
+            println!("{}", c_rx.recv().await.unwrap());
+        }
+        quit_tx.send(()).await.unwrap();
     });
+    fibonacci(c_tx, quit_rx).await;
 }

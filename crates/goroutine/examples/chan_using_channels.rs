@@ -13,16 +13,14 @@
 //!
 //! Run: `cargo run -p goroutine --example chan_using_channels`
 
-fn main() {
-    // `#[goroutine::main] async fn main()` once the attribute lands.
-    goroutine::block_on(async {
-        let (tx, rx) = goroutine::chan::bounded(0); // ch := make(chan string)
+#[goroutine::main]
+async fn main() {
+    let (tx, rx) = goroutine::chan::bounded(0); // ch := make(chan string)
 
-        goroutine::go!(async move {
-            tx.send("Hello from goroutine").await.unwrap(); // ch <- "Hello from goroutine"
-        });
-
-        let message = rx.recv().await.unwrap(); // message := <-ch
-        println!("{message}");
+    goroutine::go!(async move {
+        tx.send("Hello from goroutine").await.unwrap(); // ch <- "Hello from goroutine"
     });
+
+    let message = rx.recv().await.unwrap(); // message := <-ch
+    println!("{message}");
 }

@@ -31,26 +31,24 @@ async fn worker(id: u32, jobs: Receiver<u32>, results: Sender<u32>) {
     }
 }
 
-fn main() {
-    // `#[goroutine::main] async fn main()` once the attribute lands.
-    goroutine::block_on(async {
-        let (jobs_tx, jobs_rx) = chan::bounded(100); // jobs := make(chan int, 100)
-        let (results_tx, results_rx) = chan::bounded(100); // results := make(chan int, 100)
+#[goroutine::main]
+async fn main() {
+    let (jobs_tx, jobs_rx) = chan::bounded(100); // jobs := make(chan int, 100)
+    let (results_tx, results_rx) = chan::bounded(100); // results := make(chan int, 100)
 
-        for w in 1..=3 {
-            goroutine::go!(worker(w, jobs_rx.clone(), results_tx.clone()));
-        }
+    for w in 1..=3 {
+        goroutine::go!(worker(w, jobs_rx.clone(), results_tx.clone()));
+    }
 
-        for j in 1..=5 {
-            jobs_tx.send(j).await.unwrap(); // jobs <- j
-        }
-        jobs_tx.close(); // close(jobs)
+    for j in 1..=5 {
+        jobs_tx.send(j).await.unwrap(); // jobs <- j
+    }
+    jobs_tx.close(); // close(jobs)
 
-        let mut sum = 0;
-        for _ in 1..=5 {
-            sum += results_rx.recv().await.unwrap(); // <-results
-        }
-        assert_eq!(sum, 2 * (1 + 2 + 3 + 4 + 5));
-        println!("all 5 results in, sum {sum}");
-    });
+    let mut sum = 0;
+    for _ in 1..=5 {
+        sum += results_rx.recv().await.unwrap(); // <-results
+    }
+    assert_eq!(sum, 2 * (1 + 2 + 3 + 4 + 5));
+    println!("all 5 results in, sum {sum}");
 }
