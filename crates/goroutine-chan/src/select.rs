@@ -21,6 +21,11 @@
 //!    another arm won at the same moment and the output is dropped.
 //! 4. With `default` nothing parks: if no arm is ready, `default` runs.
 //!
+//! A select polled inside an arm of another select nests: the inner arm
+//! context keeps the outer one as its parent, and an operation's claim
+//! takes every level (all or nothing, reverted together), so a value never
+//! moves for an inner select whose enclosing arm has lost.
+//!
 //! The cell is an `AtomicU32`, `WAITING` until one CAS writes the winning
 //! arm; it also keeps the select's waker, which counterparties clone after
 //! a successful claim. A refutable pattern that does not match disables its
@@ -135,6 +140,82 @@ struct ArmCtx {
     /// An operation of this arm claimed the select: later operations of the
     /// same arm (in this poll) run as plain ones.
     committed: bool,
+    /// This level's claim was made by the operation being polled now (so it
+    /// may revert it); cleared when that operation's poll ends.
+    fresh: bool,
+    /// The arm of an enclosing select, when this select is itself polled
+    /// inside one: an operation that commits here must win there too, or a
+    /// value it moved could be dropped with this select's output.
+    parent: Option<Box<ArmCtx>>,
+}
+
+impl ArmCtx {
+    fn new(cell: Option<Arc<SelectCell>>, arm: u8, can_park: bool) -> ArmCtx {
+        ArmCtx {
+            cell,
+            arm,
+            can_park,
+            committed: false,
+            fresh: false,
+            parent: None,
+        }
+    }
+
+    /// Claims this level, then the enclosing ones; all or nothing.
+    fn claim(&mut self) -> bool {
+        if self.committed {
+            return true;
+        }
+        let claim = match &self.cell {
+            None => OwnClaim::Fresh,
+            Some(cell) => cell.claim_own(self.arm),
+        };
+        if claim == OwnClaim::Lost {
+            return false;
+        }
+        if let Some(parent) = &mut self.parent {
+            if !parent.claim() {
+                if claim == OwnClaim::Fresh {
+                    if let Some(cell) = &self.cell {
+                        cell.unclaim();
+                    }
+                }
+                return false;
+            }
+        }
+        self.committed = true;
+        self.fresh = claim == OwnClaim::Fresh;
+        true
+    }
+
+    /// Reverts the claims made by the current operation, at every level.
+    /// Returns whether a cell went back to `WAITING`.
+    fn revert(&mut self) -> bool {
+        let mut unclaimed = false;
+        if std::mem::take(&mut self.fresh) {
+            self.committed = false;
+            if let Some(cell) = &self.cell {
+                cell.unclaim();
+                unclaimed = true;
+            }
+        }
+        if let Some(parent) = &mut self.parent {
+            unclaimed |= parent.revert();
+        }
+        unclaimed
+    }
+
+    fn end_operation(&mut self) {
+        self.fresh = false;
+        if let Some(parent) = &mut self.parent {
+            parent.end_operation();
+        }
+    }
+
+    fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool {
+        self.cell.as_ref().is_some_and(|own| Arc::ptr_eq(own, cell))
+            || self.parent.as_ref().is_some_and(|p| p.is_own_cell(cell))
+    }
 }
 
 thread_local_cell! {
@@ -147,8 +228,6 @@ thread_local_cell! {
 /// [`Own::leave`].
 pub(crate) struct Own {
     ctx: Option<ArmCtx>,
-    /// Whether this operation made the claim (so it may revert it).
-    fresh: bool,
     /// A claim was reverted: the select must poll all its arms again.
     wake_self: bool,
 }
@@ -164,7 +243,6 @@ impl Own {
     pub(crate) fn plain() -> Own {
         Own {
             ctx: None,
-            fresh: false,
             wake_self: false,
         }
     }
@@ -173,7 +251,6 @@ impl Own {
     pub(crate) fn enter() -> Own {
         Own {
             ctx: ARM.with(Cell::take),
-            fresh: false,
             wake_self: false,
         }
     }
@@ -183,7 +260,8 @@ impl Own {
         if self.wake_self {
             cx.waker().wake_by_ref();
         }
-        if let Some(ctx) = self.ctx {
+        if let Some(mut ctx) = self.ctx {
+            ctx.end_operation();
             ARM.with(|c| c.set(Some(ctx)));
         }
     }
@@ -195,50 +273,30 @@ impl Own {
         }
     }
 
-    /// Claims our own select for our arm; always true outside a select.
-    /// Must succeed before this operation moves any value.
+    /// Claims our own select for our arm (and any enclosing select for the
+    /// arm this one runs in); always true outside a select. Must succeed
+    /// before this operation moves any value.
     pub(crate) fn claim(&mut self) -> bool {
-        let Some(ctx) = &mut self.ctx else {
-            return true;
-        };
-        if ctx.committed {
-            return true;
-        }
-        let claim = match &ctx.cell {
-            None => OwnClaim::Fresh,
-            Some(cell) => cell.claim_own(ctx.arm),
-        };
-        match claim {
-            OwnClaim::Lost => false,
-            OwnClaim::Fresh => {
-                ctx.committed = true;
-                self.fresh = true;
-                true
-            }
-            OwnClaim::Already => {
-                ctx.committed = true;
-                true
-            }
+        match &mut self.ctx {
+            None => true,
+            Some(ctx) => ctx.claim(),
         }
     }
 
-    /// Undoes this operation's own claim after the counterparty's claim
+    /// Undoes this operation's own claims after the counterparty's claim
     /// failed.
     pub(crate) fn revert(&mut self) {
-        let Some(ctx) = &mut self.ctx else { return };
-        if !std::mem::take(&mut self.fresh) {
-            return;
-        }
-        ctx.committed = false;
-        if let Some(cell) = &ctx.cell {
-            cell.unclaim();
-            self.wake_self = true;
+        if let Some(ctx) = &mut self.ctx {
+            if ctx.revert() {
+                self.wake_self = true;
+            }
         }
     }
 
-    /// Is `cell` the cell of the select this operation runs in?
+    /// Is `cell` the cell of the select this operation runs in (or of one
+    /// enclosing it)? Such a waiter is ourselves: never pair with it.
     pub(crate) fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool {
-        matches!(&self.ctx, Some(ArmCtx { cell: Some(own), .. }) if Arc::ptr_eq(own, cell))
+        self.ctx.as_ref().is_some_and(|ctx| ctx.is_own_cell(cell))
     }
 
     /// Was `notify` registered by an operation polled the way this one is?
@@ -270,34 +328,37 @@ impl Own {
     }
 }
 
-/// Puts an arm context in place for one arm's poll and restores the outer
-/// one afterwards, also on unwind (selects nest).
+/// Puts an arm context in place for one arm's poll, with the context of any
+/// enclosing select as its parent, and restores that one afterwards, also
+/// on unwind.
 struct ArmGuard {
-    prev: Option<Option<ArmCtx>>,
+    active: bool,
 }
 
 impl ArmGuard {
-    fn enter(ctx: ArmCtx) -> ArmGuard {
-        ArmGuard {
-            prev: Some(ARM.with(|c| c.replace(Some(ctx)))),
-        }
+    fn enter(mut ctx: ArmCtx) -> ArmGuard {
+        ctx.parent = ARM.with(Cell::take).map(Box::new);
+        ARM.with(|c| c.set(Some(ctx)));
+        ArmGuard { active: true }
     }
 
     fn leave(mut self, arm: u8) -> ArmCtx {
-        let prev = self.prev.take().expect("left twice");
-        ARM.with(|c| c.replace(prev)).unwrap_or(ArmCtx {
-            cell: None,
-            arm,
-            can_park: true,
-            committed: false,
-        })
+        self.active = false;
+        let mut ctx = ARM
+            .with(Cell::take)
+            .unwrap_or_else(|| ArmCtx::new(None, arm, true));
+        ARM.with(|c| c.set(ctx.parent.take().map(|p| *p)));
+        ctx
     }
 }
 
 impl Drop for ArmGuard {
     fn drop(&mut self) {
-        if let Some(prev) = self.prev.take() {
-            let _ = ARM.try_with(|c| c.set(prev));
+        if self.active {
+            let _ = ARM.try_with(|c| {
+                let parent = c.take().and_then(|mut ctx| ctx.parent.take());
+                c.set(parent.map(|p| *p));
+            });
         }
     }
 }
@@ -437,12 +498,8 @@ impl Select {
                     pick_random(left)
                 };
                 left &= !(1 << i);
-                let guard = ArmGuard::enter(ArmCtx {
-                    cell: self.cell.take(),
-                    arm: i as u8,
-                    can_park: !self.has_default,
-                    committed: false,
-                });
+                let guard =
+                    ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, !self.has_default));
                 let polled = arms(i, cx);
                 let ctx = guard.leave(i as u8);
                 let had_cell = ctx.cell.is_some();

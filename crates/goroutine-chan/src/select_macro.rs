@@ -69,7 +69,11 @@
 /// runs as part of that arm. Create arm futures in the `select!`: a `send`
 /// future polled elsewhere first may already have parked outside the
 /// select's claim. Synchronous calls such as `try_send` inside an arm's
-/// block take no part in the claim.
+/// block take no part in the claim. A `select!` nested in an arm of another
+/// claims both: its operations move a value only if the outer arm wins too.
+/// One case stays with the rule for other futures: a nested send arm
+/// completed by a receiver at the very moment another outer arm wins is
+/// delivered, but the inner body does not run.
 ///
 /// # Examples
 ///

@@ -535,3 +535,34 @@ fn select_with_64_arms_compiles_within_the_default_recursion_limit() {
     });
     assert_eq!(v, 64);
 }
+
+#[test]
+fn nested_select_that_loses_the_outer_select_moves_nothing() {
+    // Outer arms, polled in order: `b` parks on rx2; then `x` first hands
+    // a value to `b` (so the outer select is won by `b`), then runs an inner
+    // select whose receive could take a buffered value. The inner receive
+    // must see that the enclosing select is lost and leave the value.
+    let (tx1, rx1) = bounded::<i32>(1);
+    let (tx2, rx2) = bounded::<i32>(0);
+    tx1.try_send(1).unwrap();
+    let w = Waker::noop();
+    let mut outer = pin!(async {
+        select! {
+            biased;
+            v = rx2.recv() => ('b', v),
+            v = async {
+                tx2.try_send(2).unwrap();
+                select! { v = rx1.recv() => v }
+            } => ('x', v),
+        }
+    });
+    assert_eq!(
+        outer.as_mut().poll(&mut Context::from_waker(w)),
+        Poll::Ready(('b', Some(2)))
+    );
+    assert_eq!(
+        rx1.try_recv(),
+        Ok(1),
+        "the losing inner select took the value"
+    );
+}
