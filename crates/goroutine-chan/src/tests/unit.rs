@@ -467,7 +467,7 @@ fn select_with_64_arms_compiles_within_the_default_recursion_limit() {
     chans[63].0.try_send(1).unwrap();
     let v = block_on(async {
         select! {
-            Some(v) = rxs[0].recv() => v + 0,
+            Some(v) = rxs[0].recv() => v,
             Some(v) = rxs[1].recv() => v + 1,
             Some(v) = rxs[2].recv() => v + 2,
             Some(v) = rxs[3].recv() => v + 3,
