@@ -65,3 +65,51 @@ fn select_send_racing_two_plain_receivers_delivers_once() {
         }
     });
 }
+
+#[test]
+fn three_selects_and_a_close_agree_on_every_transfer() {
+    // A sends on ch1 or ch2; B receives on ch1 or sends on ch3; C receives
+    // on ch2 or ch3. Closing ch2 ends whoever still waits on it. Every
+    // reported send is received by the one party on that channel, and
+    // nothing is received that was not sent.
+    loom::model(|| {
+        let (tx1, rx1) = bounded::<u32>(0);
+        let (tx2, rx2) = bounded::<u32>(0);
+        let (tx3, rx3) = bounded::<u32>(0);
+        let closer = tx2.clone();
+        let a = thread::spawn(move || {
+            block_on(async {
+                select! {
+                    r = tx1.send(1) => r.ok().map(|()| 1),
+                    r = tx2.send(2) => r.ok().map(|()| 2),
+                }
+            })
+        });
+        let b = thread::spawn(move || {
+            block_on(async {
+                select! {
+                    v = rx1.recv() => ('r', v),
+                    r = tx3.send(3) => ('s', r.ok().map(|()| 3)),
+                }
+            })
+        });
+        let c = block_on(async {
+            select! {
+                v = rx2.recv() => v,
+                v = rx3.recv() => v,
+            }
+        });
+        closer.close();
+        let a = a.join().unwrap();
+        let b = b.join().unwrap();
+        // A's value went exactly where A says.
+        match a {
+            Some(1) => assert_eq!(b, ('r', Some(1))),
+            Some(2) => assert_eq!(c, Some(2)),
+            _ => assert!(b.0 == 's' && c == Some(3)),
+        }
+        if b == ('s', Some(3)) {
+            assert_eq!(c, Some(3));
+        }
+    });
+}
