@@ -1,0 +1,727 @@
+//! The channel core: Go's `hchan` in safe Rust.
+//!
+//! One [`Chan`] per channel, shared by every [`Sender`](crate::Sender) and
+//! [`Receiver`](crate::Receiver) through one `Arc`. One mutex protects the
+//! buffer, the closed flag and the two FIFO wait queues (see
+//! [`waiters`](crate::waiters)); handle counts are atomics beside it. The
+//! same protocol serves every capacity; the flavors only store values.
+//!
+//! # Invariants (under the lock)
+//!
+//! 1. A *live* waiter is a `*Waiting` slot whose select, if any, is not yet
+//!    claimed. Apart from one select parked on both queues of the same
+//!    channel (Go's exception too), at most one queue holds live waiters.
+//! 2. Buffer non-empty ⇒ no live receiver waits; buffer below capacity ⇒ no
+//!    live sender waits. (Waiters of claimed selects may linger in a queue
+//!    until someone skips them; they are dead and never completed.)
+//! 3. Closed ⇒ both queues are empty, and stay so: nothing parks on a
+//!    closed channel.
+//! 4. Only the owner of a key frees its slot.
+//!
+//! # Operations
+//!
+//! **Receive** (`recv_now`): (a) a buffered value is taken from the head, and
+//! if that made room, the first live sender's value moves to the tail and
+//! that sender completes (Go's `recv` on a full buffer); (b) else the first
+//! live sender is *claimed* and its value is moved out of its slot, inside
+//! the receiver's own poll; (c) else a closed channel yields `None`; (d) else
+//! the receiver parks.
+//!
+//! **Send** (`send_now`): (a) a closed channel returns the value; (b) the
+//! first live receiver is claimed and the value is put into its slot and the
+//! receiver woken — Go's direct hand-off: the sender does not wait, and the
+//! woken receiver, woken from the sender's worker, runs next there;
+//! (c) else a buffer with room takes it; (d) else the sender parks with its
+//! value in its slot.
+//!
+//! **Close**: every waiter is completed as closed (a parked sender's value
+//! stays in its slot for its owner to return) and woken after unlocking,
+//! in one pass; buffered values stay receivable. Dropping the last receiver
+//! also drops the buffered values, since no one can receive them.
+//!
+//! # Claims: why a select loses nothing
+//!
+//! A waiter parked by a `select!` arm carries the select's claim cell
+//! ([`SelectCell`]). Before any value moves, the party completing that
+//! waiter CASes the cell from `WAITING` to the waiter's arm; if the CAS
+//! fails, another arm of that select already won, so the waiter is skipped
+//! (unlinked, not completed). An operation that itself runs inside a select
+//! must likewise claim its *own* cell before moving a value. When both sides
+//! are selects, the active side claims its own cell first, then the parked
+//! side's; if the second CAS fails it reverts its own claim (back to
+//! `WAITING`) and re-polls its select, since a counterparty that saw the
+//! short-lived claim may have skipped one of its waiters. Each cell is won
+//! exactly once (a CAS from `WAITING`), every value move happens under the
+//! lock of its channel right after the claim that licensed it, and no thread
+//! ever holds two channel locks, so: one arm per select completes, and no
+//! lock order exists to get wrong.
+//!
+//! # Cancel safety
+//!
+//! * A parked send keeps its value in its slot until a receiver claims it;
+//!   cancelling the future unlinks the slot and returns the value, which was
+//!   never delivered — unless a receiver took it after the future's last
+//!   poll, in which case it was delivered exactly once (and
+//!   `SendFuture::cancel` says so).
+//! * A parked receive that was handed a value (`Received`) and is dropped
+//!   before taking it **gives the value back**: the value goes to the next
+//!   live receiver if one waits, else to the head of the buffer, so the next
+//!   receive gets it first. It is delivered exactly once, never lost.
+//! * The same give-back happens when a select arm was handed a value but a
+//!   different select (one that moved this future in) cannot claim it.
+//!
+//! Values and wakers are never dropped, and wakers never woken, while the
+//! lock is held: they are collected in [`Later`] and handled after
+//! unlocking, because their code may touch this channel again.
+
+use crate::error::{SendError, TryRecvError, TrySendError};
+use crate::flavors::Buffer;
+use crate::loom::atomic::AtomicU32;
+use crate::loom::{Mutex, MutexGuard};
+use crate::select::Own;
+use crate::waiters::{Notify, Side, SlotState, Waiters, NIL};
+use goroutine_runtime::coop;
+use goroutine_runtime::debug::{set_wait_reason, WaitReason};
+use std::sync::PoisonError;
+use std::task::{ready, Context, Poll, Waker};
+
+/// Capacity used for `unbounded()`.
+pub(crate) const UNBOUNDED: usize = usize::MAX;
+
+/// Counts one more handle in `count`.
+///
+/// # Panics
+///
+/// With more than 2^31 live handles of one side, which would take 16 GiB of
+/// handles alone; the count could otherwise wrap and close a live channel.
+pub(crate) fn add_handle(count: &AtomicU32) {
+    // Relaxed: like `Arc::clone`, a new handle is made from a live one, so
+    // the count cannot concurrently reach zero.
+    let old = count.fetch_add(1, crate::loom::atomic::Ordering::Relaxed);
+    assert!(old < 1 << 31, "too many handles to one channel");
+}
+
+/// One channel.
+pub(crate) struct Chan<T> {
+    /// Live `Sender` handles; the last one to go closes the channel.
+    /// (`u32` keeps the channel small; see [`add_handle`].)
+    pub(crate) senders: AtomicU32,
+    /// Live `Receiver` handles; the last one to go closes the channel and
+    /// drops what is buffered.
+    pub(crate) receivers: AtomicU32,
+    /// `0` unbuffered, `n` buffered, [`UNBOUNDED`].
+    cap: usize,
+    state: Mutex<State<T>>,
+}
+
+/// Everything the lock protects.
+struct State<T> {
+    buf: Buffer<T>,
+    closed: bool,
+    waiters: Waiters<T>,
+}
+
+/// Work left for after the unlock.
+struct Later<T> {
+    /// The counterparty completed by this operation.
+    wake: Option<Waker>,
+    /// A released registration (its waker or select cell).
+    notify: Option<Notify>,
+    /// A replaced waker.
+    waker: Option<Waker>,
+    /// Only values of this channel's type are handed around here.
+    _values: std::marker::PhantomData<T>,
+}
+
+impl<T> Later<T> {
+    fn new() -> Later<T> {
+        Later {
+            wake: None,
+            notify: None,
+            waker: None,
+            _values: std::marker::PhantomData,
+        }
+    }
+
+    fn run(self) {
+        if let Some(w) = self.wake {
+            w.wake();
+        }
+        // `notify` and `waker` drop here, outside the lock.
+    }
+}
+
+/// Result of trying to receive without waiting.
+enum RecvNow<T> {
+    Got(T),
+    Closed,
+    WouldBlock,
+    /// Our own select was won by another arm; nothing moved.
+    Lost,
+}
+
+/// Result of trying to send without waiting.
+enum SendNow<T> {
+    Sent,
+    Closed(T),
+    WouldBlock(T),
+    /// Our own select was won by another arm; the value is still ours.
+    Lost(T),
+}
+
+/// Takes the waker out of a completed waiter (a select's is cloned from its
+/// cell, which other arms still share).
+fn waker_of(notify: &mut Notify) -> Waker {
+    match notify {
+        Notify::Task(w) => std::mem::replace(w, Waker::noop().clone()),
+        Notify::Select(cell) => cell.waker(),
+    }
+}
+
+impl<T> SlotState<T> {
+    /// The select arm of a waiting slot.
+    fn arm(&self) -> u8 {
+        match self {
+            SlotState::SendWaiting { arm, .. } | SlotState::RecvWaiting { arm } => *arm,
+            _ => 0,
+        }
+    }
+}
+
+impl<T> State<T> {
+    /// Unlinks a waiter whose select was won elsewhere, without completing it.
+    fn skip(&mut self, side: Side, key: u32) {
+        self.waiters.unlink(side, key);
+        let slot = self.waiters.slot_mut(key);
+        slot.state = match std::mem::replace(&mut slot.state, SlotState::Free) {
+            SlotState::SendWaiting { value, .. } => SlotState::SendSkipped(value),
+            SlotState::RecvWaiting { .. } => SlotState::RecvSkipped,
+            other => other,
+        };
+    }
+
+    /// Claims the first live waiter of `side` (see "Claims" in the module
+    /// docs) and unlinks it. `Ok(NIL)`: nobody to pair with. `Err(())`: our
+    /// own select was won by another arm first.
+    fn claim_partner(&mut self, side: Side, own: &mut Own) -> Result<u32, ()> {
+        let mut key = self.waiters.front(side);
+        while key != NIL {
+            let next = self.waiters.next(key);
+            let slot = self.waiters.slot(key);
+            let arm = slot.state.arm();
+            let cell = match &slot.notify {
+                Notify::Task(_) => None,
+                // Our own select's other arm on this channel: never pair with it.
+                Notify::Select(c) if own.is_own_cell(c) => {
+                    key = next;
+                    continue;
+                }
+                Notify::Select(c) if c.is_claimed() => {
+                    self.skip(side, key);
+                    key = next;
+                    continue;
+                }
+                Notify::Select(c) => Some(c.clone()),
+            };
+            if !own.claim() {
+                return Err(());
+            }
+            if let Some(c) = cell {
+                if !c.try_claim(arm) {
+                    // Lost the race for the parked select: undo ours, skip it.
+                    own.revert();
+                    self.skip(side, key);
+                    key = next;
+                    continue;
+                }
+            }
+            self.waiters.unlink(side, key);
+            return Ok(key);
+        }
+        Ok(NIL)
+    }
+
+    fn recv_now(&mut self, cap: usize, own: &mut Own, later: &mut Later<T>) -> RecvNow<T> {
+        if !self.buf.is_empty() {
+            if !own.claim() {
+                return RecvNow::Lost;
+            }
+            let value = self.buf.pop_front().expect("buffer is not empty");
+            if self.buf.len() < cap {
+                self.refill(cap, later);
+            }
+            return RecvNow::Got(value);
+        }
+        match self.claim_partner(Side::Send, own) {
+            Err(()) => RecvNow::Lost,
+            Ok(NIL) if self.closed => {
+                if own.claim() {
+                    RecvNow::Closed
+                } else {
+                    RecvNow::Lost
+                }
+            }
+            Ok(NIL) => RecvNow::WouldBlock,
+            Ok(key) => {
+                let slot = self.waiters.slot_mut(key);
+                let value = match std::mem::replace(&mut slot.state, SlotState::Sent) {
+                    SlotState::SendWaiting { value, .. } => value,
+                    _ => unreachable!("claimed sender was not waiting"),
+                };
+                later.wake = Some(waker_of(&mut slot.notify));
+                RecvNow::Got(value)
+            }
+        }
+    }
+
+    /// After a receive made room: moves the first live sender's value to the
+    /// tail of the buffer and completes that sender.
+    fn refill(&mut self, cap: usize, later: &mut Later<T>) {
+        let mut plain = Own::plain();
+        if let Ok(key) = self.claim_partner(Side::Send, &mut plain) {
+            if key != NIL {
+                let slot = self.waiters.slot_mut(key);
+                let value = match std::mem::replace(&mut slot.state, SlotState::Sent) {
+                    SlotState::SendWaiting { value, .. } => value,
+                    _ => unreachable!("claimed sender was not waiting"),
+                };
+                later.wake = Some(waker_of(&mut slot.notify));
+                self.buf.push_back(value, cap);
+            }
+        }
+    }
+
+    fn send_now(
+        &mut self,
+        value: T,
+        cap: usize,
+        own: &mut Own,
+        later: &mut Later<T>,
+    ) -> SendNow<T> {
+        if self.closed {
+            return if own.claim() {
+                SendNow::Closed(value)
+            } else {
+                SendNow::Lost(value)
+            };
+        }
+        match self.claim_partner(Side::Recv, own) {
+            Err(()) => SendNow::Lost(value),
+            Ok(NIL) if self.buf.len() < cap => {
+                if !own.claim() {
+                    return SendNow::Lost(value);
+                }
+                self.buf.push_back(value, cap);
+                SendNow::Sent
+            }
+            Ok(NIL) => SendNow::WouldBlock(value),
+            Ok(key) => {
+                self.hand_off(key, value, later);
+                SendNow::Sent
+            }
+        }
+    }
+
+    /// Puts `value` into a claimed, unlinked receiver's slot and schedules
+    /// its wake-up.
+    fn hand_off(&mut self, key: u32, value: T, later: &mut Later<T>) {
+        let slot = self.waiters.slot_mut(key);
+        slot.state = SlotState::Received(value);
+        later.wake = Some(waker_of(&mut slot.notify));
+    }
+
+    /// The cancel-safety rule: a value handed to a receiver that will not
+    /// take it goes to the next live receiver, else to the buffer's head.
+    fn give_back(&mut self, value: T, cap: usize, later: &mut Later<T>) {
+        let mut plain = Own::plain();
+        match self.claim_partner(Side::Recv, &mut plain) {
+            Ok(key) if key != NIL => self.hand_off(key, value, later),
+            _ => self.buf.push_front(value, cap),
+        }
+    }
+
+    /// Marks the channel closed and completes every waiter. Returns the
+    /// wakers to wake after unlocking, or `None` if it was already closed.
+    fn close(&mut self) -> Option<Vec<Waker>> {
+        if self.closed {
+            return None;
+        }
+        self.closed = true;
+        let mut wakers = Vec::new();
+        self.waiters.drain(Side::Recv, |slot| {
+            let won = match &slot.notify {
+                Notify::Task(_) => true,
+                Notify::Select(c) => c.try_claim(slot.state.arm()),
+            };
+            slot.state = if won {
+                SlotState::RecvClosed
+            } else {
+                SlotState::RecvSkipped
+            };
+            if won {
+                wakers.push(waker_of(&mut slot.notify));
+            }
+        });
+        self.waiters.drain(Side::Send, |slot| {
+            let won = match &slot.notify {
+                Notify::Task(_) => true,
+                Notify::Select(c) => c.try_claim(slot.state.arm()),
+            };
+            slot.state = match std::mem::replace(&mut slot.state, SlotState::Free) {
+                SlotState::SendWaiting { value, .. } if won => SlotState::SendClosed(value),
+                SlotState::SendWaiting { value, .. } => SlotState::SendSkipped(value),
+                other => other,
+            };
+            if won {
+                wakers.push(waker_of(&mut slot.notify));
+            }
+        });
+        Some(wakers)
+    }
+
+    /// Does this registration still stand for the operation as it is polled
+    /// now (same select, or plain and plain)?
+    fn waiting_slot_is_current(
+        &mut self,
+        key: u32,
+        own: &Own,
+        cx: &Context<'_>,
+        later: &mut Later<T>,
+    ) -> bool {
+        let slot = self.waiters.slot_mut(key);
+        if !own.same_registration(&slot.notify) {
+            return false;
+        }
+        if let Notify::Task(w) = &mut slot.notify {
+            if !w.will_wake(cx.waker()) {
+                later.waker = Some(std::mem::replace(w, cx.waker().clone()));
+            }
+        }
+        true
+    }
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: usize) -> Chan<T> {
+        let buf = Buffer::new();
+        Chan {
+            senders: AtomicU32::new(1),
+            receivers: AtomicU32::new(1),
+            cap,
+            state: Mutex::new(State {
+                buf,
+                closed: false,
+                waiters: Waiters::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // No code of ours panics while holding the lock, and a waker's clone
+        // that did would leave the state consistent: ignore poisoning.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Polls a receive whose registration (if any) is `key`.
+    pub(crate) fn poll_recv(&self, key: &mut u32, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let progress = ready!(coop::poll_proceed(cx));
+        let mut own = Own::enter();
+        let mut later = Later::new();
+        let out = {
+            let mut st = self.lock();
+            self.recv_step(&mut st, key, &mut own, cx, &mut later)
+        };
+        own.leave(cx);
+        later.run();
+        match out {
+            Poll::Ready(v) => {
+                progress.made_progress();
+                Poll::Ready(v)
+            }
+            Poll::Pending => {
+                set_wait_reason(WaitReason::ChanRecv);
+                Poll::Pending
+            }
+        }
+    }
+
+    fn recv_step(
+        &self,
+        st: &mut State<T>,
+        key: &mut u32,
+        own: &mut Own,
+        cx: &mut Context<'_>,
+        later: &mut Later<T>,
+    ) -> Poll<Option<T>> {
+        if *key != NIL {
+            match &st.waiters.slot(*key).state {
+                SlotState::RecvWaiting { .. } => {
+                    if st.waiting_slot_is_current(*key, own, cx, later) {
+                        return Poll::Pending;
+                    }
+                    // Registered outside this select (or under an abandoned
+                    // claim cell): start over under the current one.
+                    st.waiters.unlink(Side::Recv, *key);
+                }
+                SlotState::RecvSkipped => {}
+                SlotState::Received(_) | SlotState::RecvClosed => {
+                    let won = own.claim();
+                    let (notify, state) = st.waiters.release(*key);
+                    *key = NIL;
+                    later.notify = Some(notify);
+                    return match state {
+                        SlotState::Received(v) if won => Poll::Ready(Some(v)),
+                        SlotState::Received(v) => {
+                            st.give_back(v, self.cap, later);
+                            Poll::Pending
+                        }
+                        _ if won => Poll::Ready(None),
+                        _ => Poll::Pending,
+                    };
+                }
+                _ => unreachable!("receive registration in a sender state"),
+            }
+            let (notify, _) = st.waiters.release(*key);
+            *key = NIL;
+            later.notify = Some(notify);
+        }
+        match st.recv_now(self.cap, own, later) {
+            RecvNow::Got(v) => Poll::Ready(Some(v)),
+            RecvNow::Closed => Poll::Ready(None),
+            RecvNow::Lost => Poll::Pending,
+            RecvNow::WouldBlock => {
+                if let Some((notify, arm)) = own.park(cx) {
+                    *key = st
+                        .waiters
+                        .push(Side::Recv, notify, SlotState::RecvWaiting { arm });
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Polls a send; `value` is the value while the future holds it (it
+    /// moves into the slot while parked).
+    pub(crate) fn poll_send(
+        &self,
+        key: &mut u32,
+        value: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        let progress = ready!(coop::poll_proceed(cx));
+        let mut own = Own::enter();
+        let mut later = Later::new();
+        let out = {
+            let mut st = self.lock();
+            self.send_step(&mut st, key, value, &mut own, cx, &mut later)
+        };
+        own.leave(cx);
+        later.run();
+        match out {
+            Poll::Ready(r) => {
+                progress.made_progress();
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                set_wait_reason(WaitReason::ChanSend);
+                Poll::Pending
+            }
+        }
+    }
+
+    fn send_step(
+        &self,
+        st: &mut State<T>,
+        key: &mut u32,
+        value: &mut Option<T>,
+        own: &mut Own,
+        cx: &mut Context<'_>,
+        later: &mut Later<T>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        if *key != NIL {
+            match &st.waiters.slot(*key).state {
+                SlotState::SendWaiting { .. } => {
+                    if st.waiting_slot_is_current(*key, own, cx, later) {
+                        return Poll::Pending;
+                    }
+                    st.waiters.unlink(Side::Send, *key);
+                }
+                SlotState::SendSkipped(_) => {}
+                SlotState::Sent => {
+                    // Delivered under our registration's claim. (Only a send
+                    // future first polled outside the select that polls it
+                    // now could fail this claim; delivery cannot be undone.)
+                    let _ = own.claim();
+                    let (notify, _) = st.waiters.release(*key);
+                    *key = NIL;
+                    later.notify = Some(notify);
+                    return Poll::Ready(Ok(()));
+                }
+                SlotState::SendClosed(_) => {
+                    let won = own.claim();
+                    let (notify, state) = st.waiters.release(*key);
+                    *key = NIL;
+                    later.notify = Some(notify);
+                    let SlotState::SendClosed(v) = state else {
+                        unreachable!()
+                    };
+                    if won {
+                        return Poll::Ready(Err(SendError(v)));
+                    }
+                    *value = Some(v);
+                    return Poll::Pending;
+                }
+                _ => unreachable!("send registration in a receiver state"),
+            }
+            let (notify, state) = st.waiters.release(*key);
+            *key = NIL;
+            later.notify = Some(notify);
+            match state {
+                SlotState::SendWaiting { value: v, .. } | SlotState::SendSkipped(v) => {
+                    *value = Some(v)
+                }
+                _ => unreachable!(),
+            }
+        }
+        let v = value
+            .take()
+            .expect("`send` future polled after it completed");
+        match st.send_now(v, self.cap, own, later) {
+            SendNow::Sent => Poll::Ready(Ok(())),
+            SendNow::Closed(v) => Poll::Ready(Err(SendError(v))),
+            SendNow::Lost(v) => {
+                *value = Some(v);
+                Poll::Pending
+            }
+            SendNow::WouldBlock(v) => {
+                match own.park(cx) {
+                    Some((notify, arm)) => {
+                        *key = st.waiters.push(
+                            Side::Send,
+                            notify,
+                            SlotState::SendWaiting { value: v, arm },
+                        );
+                    }
+                    None => *value = Some(v),
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Drop of a receive future (or receiver stream) registered as `key`.
+    pub(crate) fn cancel_recv(&self, key: u32) {
+        let mut later = Later::new();
+        {
+            let mut st = self.lock();
+            if let SlotState::RecvWaiting { .. } = st.waiters.slot(key).state {
+                st.waiters.unlink(Side::Recv, key);
+            }
+            let (notify, state) = st.waiters.release(key);
+            later.notify = Some(notify);
+            if let SlotState::Received(v) = state {
+                st.give_back(v, self.cap, &mut later);
+            }
+        }
+        later.run();
+    }
+
+    /// Cancels a send future registered as `key`: returns its value if it
+    /// was not delivered, `None` if a receiver already took it.
+    pub(crate) fn cancel_send(&self, key: u32) -> Option<T> {
+        let mut later = Later::<T>::new();
+        let value = {
+            let mut st = self.lock();
+            if let SlotState::SendWaiting { .. } = st.waiters.slot(key).state {
+                st.waiters.unlink(Side::Send, key);
+            }
+            let (notify, state) = st.waiters.release(key);
+            later.notify = Some(notify);
+            match state {
+                SlotState::SendWaiting { value, .. }
+                | SlotState::SendClosed(value)
+                | SlotState::SendSkipped(value) => Some(value),
+                _ => None,
+            }
+        };
+        later.run();
+        value
+    }
+
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut later = Later::new();
+        let out = self
+            .lock()
+            .recv_now(self.cap, &mut Own::plain(), &mut later);
+        later.run();
+        match out {
+            RecvNow::Got(v) => Ok(v),
+            RecvNow::Closed => Err(TryRecvError::Closed),
+            RecvNow::WouldBlock | RecvNow::Lost => Err(TryRecvError::Empty),
+        }
+    }
+
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let mut later = Later::new();
+        let out = self
+            .lock()
+            .send_now(value, self.cap, &mut Own::plain(), &mut later);
+        later.run();
+        match out {
+            SendNow::Sent => Ok(()),
+            SendNow::Closed(v) => Err(TrySendError::Closed(v)),
+            SendNow::WouldBlock(v) | SendNow::Lost(v) => Err(TrySendError::Full(v)),
+        }
+    }
+
+    /// Closes the channel; true if this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        let wakers = self.lock().close();
+        match wakers {
+            Some(wakers) => {
+                for w in wakers {
+                    w.wake();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The last receiver is gone: close, and drop what nobody can receive.
+    pub(crate) fn close_and_drain(&self) {
+        let (wakers, drained) = {
+            let mut st = self.lock();
+            let wakers = st.close();
+            (wakers, st.buf.take_all())
+        };
+        for w in wakers.into_iter().flatten() {
+            w.wake();
+        }
+        drop(drained);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Buffered values (always 0 when unbuffered, as in Go).
+    pub(crate) fn len(&self) -> usize {
+        if self.cap == 0 {
+            return 0;
+        }
+        self.lock().buf.len()
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        (self.cap != UNBOUNDED).then_some(self.cap)
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        match self.cap {
+            0 => true,
+            UNBOUNDED => false,
+            cap => self.lock().buf.len() >= cap,
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Where buffered values live, one file per kind of channel.
+//!
+//! The protocol (wait queues, hand-off, close, select claims) is the same
+//! for every kind and lives in [`chan`](crate::chan); a flavor only decides
+//! how many values may wait in the channel and how they are stored.
+//!
+//! The storage is allocated on the first value that has to wait in the
+//! channel, and then kept: a channel that only ever hands values over
+//! directly (the common unbuffered case) carries one null pointer here.
+
+pub(crate) mod array;
+pub(crate) mod list;
+pub(crate) mod zero;
+
+use crate::chan::UNBOUNDED;
+use std::collections::VecDeque;
+
+/// The values held by a channel, oldest first.
+pub(crate) struct Buffer<T> {
+    queue: Option<Box<Queue<T>>>,
+}
+
+enum Queue<T> {
+    /// `bounded(n)`: a ring that grows lazily up to `n` (see [`array`]);
+    /// also `bounded(0)`, whose ring only ever holds values given back by
+    /// cancelled receivers (see [`zero`]).
+    Ring(VecDeque<T>),
+    /// `unbounded()`: a segmented queue (see [`list`]).
+    List(list::List<T>),
+}
+
+impl<T> Buffer<T> {
+    pub(crate) const fn new() -> Buffer<T> {
+        Buffer { queue: None }
+    }
+
+    /// The queue, allocated now if needed, of the kind for capacity `cap`.
+    fn queue(&mut self, cap: usize) -> &mut Queue<T> {
+        self.queue.get_or_insert_with(|| {
+            Box::new(match cap {
+                UNBOUNDED => Queue::List(list::List::new()),
+                _ => Queue::Ring(VecDeque::new()),
+            })
+        })
+    }
+
+    /// Number of values held.
+    pub(crate) fn len(&self) -> usize {
+        match self.queue.as_deref() {
+            None => 0,
+            Some(Queue::Ring(q)) => q.len(),
+            Some(Queue::List(l)) => l.len(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends a value sent into a channel of capacity `cap` (the caller
+    /// checked that there is room).
+    pub(crate) fn push_back(&mut self, value: T, cap: usize) {
+        match self.queue(cap) {
+            Queue::Ring(q) => array::push_back(q, value, cap),
+            Queue::List(l) => l.push_back(value),
+        }
+    }
+
+    /// Puts a value given back by a cancelled receiver at the head, so the
+    /// next receiver gets it first. May exceed the capacity by the number of
+    /// values given back; senders wait until the channel is below it again.
+    pub(crate) fn push_front(&mut self, value: T, cap: usize) {
+        match self.queue(cap) {
+            Queue::Ring(q) => q.push_front(value),
+            Queue::List(l) => l.push_front(value),
+        }
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        match self.queue.as_deref_mut()? {
+            Queue::Ring(q) => q.pop_front(),
+            Queue::List(l) => l.pop_front(),
+        }
+    }
+
+    /// Moves every value out, leaving the buffer empty and unallocated (the
+    /// caller drops them after unlocking).
+    pub(crate) fn take_all(&mut self) -> Buffer<T> {
+        Buffer {
+            queue: self.queue.take(),
+        }
+    }
+}

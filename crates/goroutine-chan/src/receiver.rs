@@ -1,0 +1,290 @@
+//! The receiving half: `<-ch`.
+
+use crate::blocking;
+use crate::chan::Chan;
+use crate::error::TryRecvError;
+use crate::loom::atomic::Ordering;
+use crate::loom::Arc;
+use crate::waiters::NIL;
+use futures_core::Stream;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The receiving side of a channel: Go's `<-ch`.
+///
+/// Clone it to receive from many goroutines; each value goes to exactly one
+/// receiver. It is a [`Stream`], which is how Go's `for v := range ch` is
+/// spelled with `StreamExt`; `while let Some(v) = rx.recv().await` needs no
+/// extra crate. When the last `Receiver` is dropped the channel closes and
+/// every send fails, handing its value back.
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let (tx, rx) = goroutine::chan::bounded(10);
+/// goroutine::go!(async move {
+///     for i in 1..=3 {
+///         tx.send(i).await.unwrap();
+///     }
+///     // tx dropped here: the channel closes
+/// });
+/// let mut sum = 0;
+/// while let Some(v) = rx.recv().await {   // for v := range ch
+///     sum += v;
+/// }
+/// assert_eq!(sum, 6);
+/// # });
+/// ```
+pub struct Receiver<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+    /// Waiter slot of the `Stream` implementation, or `NIL`.
+    stream_key: u32,
+}
+
+impl<T> Receiver<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Receiver<T> {
+        Receiver {
+            chan,
+            stream_key: NIL,
+        }
+    }
+
+    /// Receives a value, waiting until one is sent. `None` only when the
+    /// channel is closed and every buffered value has been received.
+    ///
+    /// Completing uses one unit of the goroutine's
+    /// [coop budget](goroutine_runtime::coop).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses no value. If a sender already
+    /// handed its value to this receive when the future is dropped, the
+    /// value goes to the next waiting receiver, or else waits at the head of
+    /// the channel for the next receive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # goroutine::block_on(async {
+    /// let (tx, rx) = goroutine::chan::bounded(1);
+    /// tx.send(7).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some(7));   // v, ok := <-ch  (ok == true)
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, None);      // ok == false
+    /// # });
+    /// ```
+    ///
+    /// # Go
+    ///
+    /// `v, ok := <-ch`: `Some(v)` is `ok == true`.
+    pub fn recv(&self) -> RecvFuture<'_, T> {
+        RecvFuture { rx: self, key: NIL }
+    }
+
+    /// Receives without waiting: `Empty` when nothing is buffered and no
+    /// sender waits, `Closed` when the channel is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goroutine::chan::{self, TryRecvError};
+    /// let (tx, rx) = chan::bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(3).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// ```
+    ///
+    /// # Go
+    ///
+    /// `select { case v := <-ch: ...; default: ... }`.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// Receives on a plain thread, blocking it until a value arrives or the
+    /// channel is closed and drained.
+    ///
+    /// Do not call it from a goroutine: it blocks the worker thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = goroutine::chan::unbounded();
+    /// std::thread::spawn(move || tx.send_blocking("hi").unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some("hi"));
+    /// assert_eq!(rx.recv_blocking(), None);
+    /// ```
+    pub fn recv_blocking(&self) -> Option<T> {
+        blocking::block_on(self.recv())
+    }
+
+    /// Closes the channel for everyone; `true` if this call closed it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = goroutine::chan::bounded(1);
+    /// assert!(rx.close());
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Whether the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = goroutine::chan::bounded::<()>(0);
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Number of buffered values; always 0 when unbuffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = goroutine::chan::unbounded();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether no value is buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = goroutine::chan::bounded::<i32>(3);
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the buffer is full (always true when unbuffered).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = goroutine::chan::bounded(1);
+    /// tx.try_send(0).unwrap();
+    /// assert!(rx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.chan.is_full()
+    }
+
+    /// The capacity: `Some(0)` unbuffered, `Some(n)` buffered, `None`
+    /// unbounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(goroutine::chan::bounded::<()>(0).1.capacity(), Some(0));
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        self.chan.capacity()
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        crate::chan::add_handle(&self.chan.receivers);
+        Receiver::new(self.chan.clone())
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if self.stream_key != NIL {
+            // Before the count drops, so a value handed to the stream goes
+            // back while receivers still exist.
+            self.chan.cancel_recv(self.stream_key);
+        }
+        // AcqRel: see `Sender::drop`.
+        if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.close_and_drain();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("capacity", &self.capacity())
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// `for v := range ch`: yields values until the channel is closed and
+/// drained. Cancel safe like [`Receiver::recv`]; a value handed to a pending
+/// `poll_next` waits for the next one.
+impl<T> Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.chan.poll_recv(&mut this.stream_key, cx)
+    }
+}
+
+/// Future of [`Receiver::recv`]: resolves to `Some(value)`, or `None` once
+/// the channel is closed and drained. Dropping it loses nothing (see
+/// [`Receiver::recv`], "Cancel safety").
+///
+/// # Examples
+///
+/// ```
+/// use futures::FutureExt;
+/// let (tx, rx) = goroutine::chan::bounded(0);
+/// let mut recv = rx.recv();
+/// assert!((&mut recv).now_or_never().is_none()); // parked: nothing sent yet
+/// tx.try_send(1).unwrap();                        // handed straight to it
+/// drop(recv);                                     // ...and given back
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct RecvFuture<'a, T> {
+    rx: &'a Receiver<T>,
+    /// Our waiter slot, or `NIL`.
+    key: u32,
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.rx.chan.poll_recv(&mut this.key, cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        if self.key != NIL {
+            self.rx.chan.cancel_recv(self.key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("parked", &(self.key != NIL))
+            .finish_non_exhaustive()
+    }
+}

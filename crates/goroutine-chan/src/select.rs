@@ -1,0 +1,588 @@
+//! The `select!` runtime: claim cells, the arm context, and the driver that
+//! polls arms.
+//!
+//! # How a select runs (one poll)
+//!
+//! 1. If an arm already won (see 3), poll only that arm, outside any select
+//!    context, until it is ready.
+//! 2. If the select has parked anywhere, it has a claim cell; store the
+//!    current waker in it, and if a counterparty claimed the cell for arm
+//!    `w`, arm `w` won: go to 1.
+//! 3. Otherwise poll every enabled arm once, in a fresh uniformly random
+//!    order (written order with `biased;`), each inside an *arm context*
+//!    (a thread-local naming the select's cell and the arm). The channel
+//!    operations of this crate read it: before moving any value they claim
+//!    the cell for their arm (see "Claims" in [`chan`](crate::chan)), and
+//!    when they must wait they park with the cell instead of a plain waker
+//!    (the cell is allocated then, by the first arm that parks). An arm
+//!    whose operation committed wins, even if its future is not finished
+//!    (an `async` block may do more after it). Any other future that
+//!    becomes ready claims the cell when it does; if that claim fails,
+//!    another arm won at the same moment and the output is dropped.
+//! 4. With `default` nothing parks: if no arm is ready, `default` runs.
+//!
+//! A select polled inside an arm of another select nests: the inner arm
+//! context keeps the outer one as its parent, and an operation's claim
+//! takes every level (all or nothing, reverted together), so a value never
+//! moves for an inner select whose enclosing arm has lost.
+//!
+//! The cell is an `AtomicU32`, `WAITING` until one CAS writes the winning
+//! arm; it also keeps the select's waker, which counterparties clone after
+//! a successful claim. A refutable pattern that does not match disables its
+//! arm; if that arm had claimed the cell, the cell is abandoned (dead
+//! registrations of the other arms are skipped by counterparties) and the
+//! pass restarts, so every arm re-parks under a fresh cell.
+
+use crate::loom::atomic::{AtomicU32, Ordering};
+use crate::loom::{thread_local_cell, Arc, Mutex};
+use goroutine_runtime::debug::{set_wait_reason, WaitReason};
+use std::cell::Cell;
+use std::fmt;
+use std::sync::PoisonError;
+use std::task::{Context, Poll, Waker};
+
+/// Cell value before any arm won.
+const WAITING: u32 = u32::MAX;
+
+/// One select's claim: which arm won, and whom to wake.
+///
+/// ```text
+/// WAITING --CAS by a counterparty or by the select's own operation--> arm
+/// arm     --revert, only by the select itself, see chan.rs--> WAITING
+/// ```
+pub(crate) struct SelectCell {
+    state: AtomicU32,
+    waker: Mutex<Waker>,
+}
+
+/// How an operation's claim of its own select went.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum OwnClaim {
+    /// This call moved the cell from `WAITING` to our arm.
+    Fresh,
+    /// Our arm had already won.
+    Already,
+    /// Another arm won.
+    Lost,
+}
+
+impl SelectCell {
+    fn new(waker: Waker) -> SelectCell {
+        SelectCell {
+            state: AtomicU32::new(WAITING),
+            waker: Mutex::new(waker),
+        }
+    }
+
+    /// A counterparty claims the select for `arm`. Called under the lock of
+    /// the channel whose value is about to move.
+    pub(crate) fn try_claim(&self, arm: u8) -> bool {
+        // AcqRel/Acquire: the winner's value moves are ordered by the channel
+        // lock; these orderings make the cell itself a clean one-shot flag.
+        self.state
+            .compare_exchange(WAITING, u32::from(arm), Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    fn claim_own(&self, arm: u8) -> OwnClaim {
+        match self.state.compare_exchange(
+            WAITING,
+            u32::from(arm),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => OwnClaim::Fresh,
+            Err(cur) if cur == u32::from(arm) => OwnClaim::Already,
+            Err(_) => OwnClaim::Lost,
+        }
+    }
+
+    /// Undoes a `Fresh` own claim (see "Claims" in `chan.rs`).
+    fn unclaim(&self) {
+        // Release: pairs with the Acquire of a later claimer's CAS.
+        self.state.store(WAITING, Ordering::Release);
+    }
+
+    pub(crate) fn is_claimed(&self) -> bool {
+        self.state.load(Ordering::Acquire) != WAITING
+    }
+
+    fn winner(&self) -> Option<usize> {
+        match self.state.load(Ordering::Acquire) {
+            WAITING => None,
+            arm => Some(arm as usize),
+        }
+    }
+
+    /// The select's current waker.
+    pub(crate) fn waker(&self) -> Waker {
+        self.waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_waker(&self, waker: &Waker) {
+        let mut w = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        if !w.will_wake(waker) {
+            w.clone_from(waker);
+        }
+    }
+}
+
+/// What the channel operations of an arm see while the select polls it.
+struct ArmCtx {
+    /// The select's claim cell, once some arm parked.
+    cell: Option<Arc<SelectCell>>,
+    arm: u8,
+    /// False with `default`: operations only try, they never park.
+    can_park: bool,
+    /// An operation of this arm claimed the select: later operations of the
+    /// same arm (in this poll) run as plain ones.
+    committed: bool,
+    /// This level's claim was made by the operation being polled now (so it
+    /// may revert it); cleared when that operation's poll ends.
+    fresh: bool,
+    /// The arm of an enclosing select, when this select is itself polled
+    /// inside one: an operation that commits here must win there too, or a
+    /// value it moved could be dropped with this select's output.
+    parent: Option<Box<ArmCtx>>,
+}
+
+impl ArmCtx {
+    fn new(cell: Option<Arc<SelectCell>>, arm: u8, can_park: bool) -> ArmCtx {
+        ArmCtx {
+            cell,
+            arm,
+            can_park,
+            committed: false,
+            fresh: false,
+            parent: None,
+        }
+    }
+
+    /// Claims this level, then the enclosing ones; all or nothing.
+    fn claim(&mut self) -> bool {
+        if self.committed {
+            return true;
+        }
+        let claim = match &self.cell {
+            None => OwnClaim::Fresh,
+            Some(cell) => cell.claim_own(self.arm),
+        };
+        if claim == OwnClaim::Lost {
+            return false;
+        }
+        if let Some(parent) = &mut self.parent {
+            if !parent.claim() {
+                if claim == OwnClaim::Fresh {
+                    if let Some(cell) = &self.cell {
+                        cell.unclaim();
+                    }
+                }
+                return false;
+            }
+        }
+        self.committed = true;
+        self.fresh = claim == OwnClaim::Fresh;
+        true
+    }
+
+    /// Reverts the claims made by the current operation, at every level.
+    /// Returns whether a cell went back to `WAITING`.
+    fn revert(&mut self) -> bool {
+        let mut unclaimed = false;
+        if std::mem::take(&mut self.fresh) {
+            self.committed = false;
+            if let Some(cell) = &self.cell {
+                cell.unclaim();
+                unclaimed = true;
+            }
+        }
+        if let Some(parent) = &mut self.parent {
+            unclaimed |= parent.revert();
+        }
+        unclaimed
+    }
+
+    fn end_operation(&mut self) {
+        self.fresh = false;
+        if let Some(parent) = &mut self.parent {
+            parent.end_operation();
+        }
+    }
+
+    fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool {
+        self.cell.as_ref().is_some_and(|own| Arc::ptr_eq(own, cell))
+            || self.parent.as_ref().is_some_and(|p| p.is_own_cell(cell))
+    }
+}
+
+thread_local_cell! {
+    /// The arm being polled on this thread, if any.
+    static ARM: Cell<Option<ArmCtx>> = Cell::new(None);
+}
+
+/// A channel operation's view of the select it runs in, if any: taken out
+/// of the thread-local for the length of one poll, put back by
+/// [`Own::leave`].
+pub(crate) struct Own {
+    ctx: Option<ArmCtx>,
+    /// A claim was reverted: the select must poll all its arms again.
+    wake_self: bool,
+}
+
+/// How the running operation relates to a registration.
+enum Mode<'a> {
+    Plain,
+    Select(Option<&'a Arc<SelectCell>>),
+}
+
+impl Own {
+    /// An operation outside any select (`try_*`, give-back, refill).
+    pub(crate) fn plain() -> Own {
+        Own {
+            ctx: None,
+            wake_self: false,
+        }
+    }
+
+    /// Starts an operation's poll.
+    pub(crate) fn enter() -> Own {
+        Own {
+            ctx: ARM.with(Cell::take),
+            wake_self: false,
+        }
+    }
+
+    /// Ends the poll: hands the context back to the select.
+    pub(crate) fn leave(self, cx: &Context<'_>) {
+        if self.wake_self {
+            cx.waker().wake_by_ref();
+        }
+        if let Some(mut ctx) = self.ctx {
+            ctx.end_operation();
+            ARM.with(|c| c.set(Some(ctx)));
+        }
+    }
+
+    fn mode(&self) -> Mode<'_> {
+        match &self.ctx {
+            Some(ctx) if !ctx.committed => Mode::Select(ctx.cell.as_ref()),
+            _ => Mode::Plain,
+        }
+    }
+
+    /// Claims our own select for our arm (and any enclosing select for the
+    /// arm this one runs in); always true outside a select. Must succeed
+    /// before this operation moves any value.
+    pub(crate) fn claim(&mut self) -> bool {
+        match &mut self.ctx {
+            None => true,
+            Some(ctx) => ctx.claim(),
+        }
+    }
+
+    /// Undoes this operation's own claims after the counterparty's claim
+    /// failed.
+    pub(crate) fn revert(&mut self) {
+        if let Some(ctx) = &mut self.ctx {
+            if ctx.revert() {
+                self.wake_self = true;
+            }
+        }
+    }
+
+    /// Is `cell` the cell of the select this operation runs in (or of one
+    /// enclosing it)? Such a waiter is ourselves: never pair with it.
+    pub(crate) fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool {
+        self.ctx.as_ref().is_some_and(|ctx| ctx.is_own_cell(cell))
+    }
+
+    /// Was `notify` registered by an operation polled the way this one is?
+    pub(crate) fn same_registration(&self, notify: &crate::waiters::Notify) -> bool {
+        use crate::waiters::Notify;
+        match (notify, self.mode()) {
+            (Notify::Task(_), Mode::Plain) => true,
+            (Notify::Select(c), Mode::Select(Some(own))) => Arc::ptr_eq(c, own),
+            _ => false,
+        }
+    }
+
+    /// How to park: a plain waker, or the select's cell (created now if this
+    /// is the select's first parked arm). `None`: must not park (`default`).
+    pub(crate) fn park(&mut self, cx: &Context<'_>) -> Option<(crate::waiters::Notify, u8)> {
+        use crate::waiters::Notify;
+        match &mut self.ctx {
+            Some(ctx) if !ctx.committed => {
+                if !ctx.can_park {
+                    return None;
+                }
+                let cell = ctx
+                    .cell
+                    .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
+                Some((Notify::Select(cell.clone()), ctx.arm))
+            }
+            _ => Some((Notify::Task(cx.waker().clone()), 0)),
+        }
+    }
+}
+
+/// Puts an arm context in place for one arm's poll, with the context of any
+/// enclosing select as its parent, and restores that one afterwards, also
+/// on unwind.
+struct ArmGuard {
+    active: bool,
+}
+
+impl ArmGuard {
+    fn enter(mut ctx: ArmCtx) -> ArmGuard {
+        ctx.parent = ARM.with(Cell::take).map(Box::new);
+        ARM.with(|c| c.set(Some(ctx)));
+        ArmGuard { active: true }
+    }
+
+    fn leave(mut self, arm: u8) -> ArmCtx {
+        self.active = false;
+        let mut ctx = ARM
+            .with(Cell::take)
+            .unwrap_or_else(|| ArmCtx::new(None, arm, true));
+        ARM.with(|c| c.set(ctx.parent.take().map(|p| *p)));
+        ctx
+    }
+}
+
+impl Drop for ArmGuard {
+    fn drop(&mut self) {
+        if self.active {
+            let _ = ARM.try_with(|c| {
+                let parent = c.take().and_then(|mut ctx| ctx.parent.take());
+                c.set(parent.map(|p| *p));
+            });
+        }
+    }
+}
+
+thread_local_cell! {
+    /// wyrand state for arm order.
+    static RNG: Cell<u64> = Cell::new(0);
+}
+
+/// A fast thread-local random number (wyrand), seeded once per thread.
+fn random_u32() -> u32 {
+    RNG.with(|s| {
+        let mut x = s.get();
+        if x == 0 {
+            x = seed();
+        }
+        x = x.wrapping_add(0xa076_1d64_78bd_642f);
+        s.set(x);
+        let t = u128::from(x).wrapping_mul(u128::from(x ^ 0xe703_7ed1_a0b4_28db));
+        ((t >> 64) ^ t) as u32
+    })
+}
+
+#[cfg(not(loom))]
+fn seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0x9e37_79b9_7f4a_7c15_u64) | 1
+}
+
+#[cfg(loom)]
+fn seed() -> u64 {
+    // loom needs every execution to be deterministic.
+    0x2545_f491_4f6c_dd1d
+}
+
+/// A uniformly random set bit of `mask` (non-zero).
+fn pick_random(mask: u64) -> usize {
+    let count = mask.count_ones();
+    // Lemire's multiply-shift: bias at most count / 2^32.
+    let mut nth = ((u64::from(random_u32()) * u64::from(count)) >> 32) as u32;
+    let mut m = mask;
+    while nth > 0 {
+        m &= m - 1;
+        nth -= 1;
+    }
+    m.trailing_zeros() as usize
+}
+
+/// What one poll of one arm gave (built by the `select!` expansion).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum ArmPoll<O> {
+    /// The arm's future finished and its output matches the arm's pattern.
+    Ready(O),
+    /// The arm's future finished but its output does not match the pattern.
+    Mismatch,
+    /// Not finished.
+    Pending,
+}
+
+/// The state of one `select!` while it waits (used by the macro expansion).
+#[doc(hidden)]
+pub struct Select {
+    cell: Option<Arc<SelectCell>>,
+    enabled: u64,
+    winner: Option<u8>,
+    biased: bool,
+    has_default: bool,
+}
+
+impl fmt::Debug for Select {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Select")
+            .field("enabled", &format_args!("{:#b}", self.enabled))
+            .field("winner", &self.winner)
+            .field("parked", &self.cell.is_some())
+            .finish()
+    }
+}
+
+impl Select {
+    /// `enabled`: bit `i` set for each arm whose guard held.
+    pub fn new(enabled: u64, biased: bool, has_default: bool) -> Select {
+        Select {
+            cell: None,
+            enabled,
+            winner: None,
+            biased,
+            has_default,
+        }
+    }
+
+    /// Polls the select. `arms(i, cx)` polls arm `i`. `Ready(None)` means
+    /// the `default` arm runs.
+    pub fn poll<O>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut arms: impl FnMut(usize, &mut Context<'_>) -> ArmPoll<O>,
+    ) -> Poll<Option<O>> {
+        'outer: loop {
+            // 1. A winner is known: drive it, plainly.
+            if let Some(w) = self.winner {
+                let w = usize::from(w);
+                match arms(w, cx) {
+                    ArmPoll::Ready(out) => return Poll::Ready(Some(out)),
+                    ArmPoll::Pending => return Poll::Pending,
+                    ArmPoll::Mismatch => {
+                        self.enabled &= !(1 << w);
+                        self.winner = None;
+                        self.cell = None;
+                        continue;
+                    }
+                }
+            }
+            // 2. Claimed by a counterparty while we slept?
+            if let Some(cell) = &self.cell {
+                cell.set_waker(cx.waker());
+                if let Some(w) = cell.winner() {
+                    self.winner = Some(w as u8);
+                    continue;
+                }
+            }
+            if self.enabled == 0 {
+                if self.has_default {
+                    return Poll::Ready(None);
+                }
+                // Go's `select {}`: wait forever.
+                set_wait_reason(WaitReason::SelectNoCases);
+                return Poll::Pending;
+            }
+            // 3. One pass over the enabled arms.
+            let mut left = self.enabled;
+            while left != 0 {
+                let i = if self.biased {
+                    left.trailing_zeros() as usize
+                } else {
+                    pick_random(left)
+                };
+                left &= !(1 << i);
+                let guard =
+                    ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, !self.has_default));
+                let polled = arms(i, cx);
+                let ctx = guard.leave(i as u8);
+                let had_cell = ctx.cell.is_some();
+                self.cell = ctx.cell;
+                match polled {
+                    ArmPoll::Ready(out) => {
+                        if ctx.committed || self.claim_for(i) {
+                            return Poll::Ready(Some(out));
+                        }
+                        // Another arm won at the same moment; this future is
+                        // finished, so it can never run again.
+                        drop(out);
+                        self.enabled &= !(1 << i);
+                        continue 'outer;
+                    }
+                    ArmPoll::Mismatch => {
+                        self.enabled &= !(1 << i);
+                        if ctx.committed && had_cell {
+                            // The cell is claimed for a disabled arm: abandon
+                            // it and let every arm park again under a new one.
+                            self.cell = None;
+                            continue 'outer;
+                        }
+                    }
+                    ArmPoll::Pending if ctx.committed => {
+                        self.winner = Some(i as u8);
+                        return Poll::Pending;
+                    }
+                    ArmPoll::Pending => {}
+                }
+                if self.cell.as_ref().is_some_and(|c| c.is_claimed()) {
+                    continue 'outer;
+                }
+            }
+            if self.has_default {
+                return Poll::Ready(None);
+            }
+            set_wait_reason(if self.enabled == 0 {
+                WaitReason::SelectNoCases
+            } else {
+                WaitReason::Select
+            });
+            return Poll::Pending;
+        }
+    }
+
+    /// Claims our cell for arm `i` on behalf of a future that is not a
+    /// channel operation of this crate.
+    fn claim_for(&self, i: usize) -> bool {
+        match &self.cell {
+            None => true,
+            Some(cell) => cell.claim_own(i as u8) != OwnClaim::Lost,
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pick_random_only_returns_set_bits_and_reaches_each() {
+        let mask = 0b1010_0110u64;
+        let mut seen = 0u64;
+        for _ in 0..if cfg!(miri) { 200 } else { 2000 } {
+            let i = pick_random(mask);
+            assert!(mask & (1 << i) != 0);
+            seen |= 1 << i;
+        }
+        assert_eq!(seen, mask);
+        assert_eq!(pick_random(1 << 63), 63);
+    }
+
+    #[test]
+    fn cell_is_claimed_once() {
+        let cell = SelectCell::new(Waker::noop().clone());
+        assert!(!cell.is_claimed());
+        assert_eq!(cell.claim_own(3), OwnClaim::Fresh);
+        assert_eq!(cell.claim_own(3), OwnClaim::Already);
+        assert!(!cell.try_claim(1));
+        assert_eq!(cell.claim_own(2), OwnClaim::Lost);
+        cell.unclaim();
+        assert!(cell.try_claim(1));
+        assert_eq!(cell.winner(), Some(1));
+    }
+}

@@ -1,0 +1,600 @@
+//! Unit tests of the protocol, single-threaded with hand-driven polls so
+//! that Miri runs them quickly. Threaded behaviour is in `tests/`.
+
+use crate::{bounded, select, unbounded, Receiver, SendError, TryRecvError, TrySendError};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting() -> (Arc<CountingWaker>, Waker) {
+    let c = Arc::new(CountingWaker::default());
+    (c.clone(), Waker::from(c))
+}
+
+fn poll<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
+    std::pin::Pin::new(f).poll(&mut Context::from_waker(w))
+}
+
+#[test]
+fn channel_allocation_and_futures_stay_small() {
+    // The memory goal: a goroutine parked on its own unbuffered channel
+    // costs at most 280 bytes (task + future + channel). These bounds catch
+    // regressions of our part (an `Arc` allocation: two counts + `Chan`).
+    let chan = std::mem::size_of::<crate::chan::Chan<u64>>() + 2 * std::mem::size_of::<usize>();
+    let recv = std::mem::size_of::<crate::RecvFuture<'_, u64>>();
+    let send = std::mem::size_of::<crate::SendFuture<'_, u64>>();
+    println!(
+        "Arc<Chan<u64>> allocation: {chan} B, RecvFuture: {recv} B, SendFuture<u64>: {send} B"
+    );
+    println!(
+        "Receiver: {} B, Sender: {} B",
+        std::mem::size_of::<Receiver<u64>>(),
+        std::mem::size_of::<crate::Sender<u64>>()
+    );
+    assert!(chan <= 128, "{chan}");
+    assert!(recv <= 16, "{recv}");
+    assert!(send <= 32, "{send}");
+}
+
+#[test]
+fn handles_and_errors_are_send_sync_and_handles_are_unpin_static() {
+    fn send_sync<T: Send + Sync>() {}
+    fn handle<T: Clone + Send + Sync + Unpin + 'static>() {}
+    fn error<E: std::error::Error + Send + Sync + 'static>() {}
+    struct NotDebug;
+    handle::<crate::Sender<NotDebug>>();
+    handle::<Receiver<NotDebug>>();
+    send_sync::<crate::SendFuture<'static, NotDebug>>();
+    send_sync::<crate::RecvFuture<'static, NotDebug>>();
+    error::<SendError<NotDebug>>();
+    error::<TrySendError<NotDebug>>();
+    error::<TryRecvError>();
+    // Debug without `T: Debug`.
+    let (tx, rx) = bounded::<NotDebug>(2);
+    assert!(format!("{tx:?} {rx:?}").contains("capacity: Some(2)"));
+    assert_eq!(format!("{:?}", SendError(NotDebug)), "SendError(..)");
+}
+
+#[test]
+fn unbuffered_send_parks_until_a_receiver_takes_the_value() {
+    let (tx, rx) = bounded(0);
+    let (wakes, w) = counting();
+    let mut send = tx.send(1);
+    assert!(poll(&mut send, &w).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    assert_eq!(poll(&mut send, &w), Poll::Ready(Ok(())));
+}
+
+#[test]
+fn sender_hands_value_directly_to_a_parked_receiver() {
+    let (tx, rx) = bounded(0);
+    let (wakes, w) = counting();
+    let mut recv = rx.recv();
+    assert!(poll(&mut recv, &w).is_pending());
+    assert_eq!(tx.try_send(5), Ok(()));
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        tx.try_send(6),
+        Err(TrySendError::Full(6)),
+        "nobody waits any more"
+    );
+    assert_eq!(poll(&mut recv, &w), Poll::Ready(Some(5)));
+}
+
+#[test]
+fn dropped_receiver_gives_a_handed_value_back_to_the_next_receiver() {
+    let (tx, rx) = bounded(0);
+    let w = Waker::noop();
+    let mut first = rx.recv();
+    assert!(poll(&mut first, w).is_pending());
+    tx.try_send(10).unwrap();
+    drop(first); // handed 10 but never took it
+    assert_eq!(rx.try_recv(), Ok(10));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn given_back_value_goes_to_a_waiting_receiver_first() {
+    let (tx, rx) = bounded(0);
+    let (wakes, w) = counting();
+    let mut a = rx.recv();
+    let mut b = rx.recv();
+    assert!(poll(&mut a, &w).is_pending());
+    assert!(poll(&mut b, &w).is_pending());
+    tx.try_send(1).unwrap(); // to a (FIFO)
+    drop(a);
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        2,
+        "b was woken with the value"
+    );
+    assert_eq!(poll(&mut b, &w), Poll::Ready(Some(1)));
+}
+
+#[test]
+fn dropped_parked_send_delivers_nothing() {
+    for cap in [0, 1] {
+        let (tx, rx) = bounded(cap);
+        let w = Waker::noop();
+        if cap == 1 {
+            tx.try_send(0).unwrap();
+        }
+        let mut send = tx.send(1);
+        assert!(poll(&mut send, w).is_pending());
+        drop(send);
+        if cap == 1 {
+            assert_eq!(rx.try_recv(), Ok(0));
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
+}
+
+#[test]
+fn waiters_are_served_first_come_first_served() {
+    let (tx, rx) = bounded(0);
+    let w = Waker::noop();
+    let mut sends: Vec<_> = (0..5).map(|i| tx.send(i)).collect();
+    for s in &mut sends {
+        assert!(poll(s, w).is_pending());
+    }
+    for i in 0..5 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+}
+
+#[test]
+fn receive_from_full_buffer_pulls_in_a_parked_sender() {
+    let (tx, rx) = bounded(2);
+    let w = Waker::noop();
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    let mut third = tx.send(3);
+    assert!(poll(&mut third, w).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(
+        poll(&mut third, w),
+        Poll::Ready(Ok(())),
+        "moved into the buffer"
+    );
+    assert_eq!(rx.len(), 2);
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Ok(3));
+}
+
+#[test]
+fn close_wakes_everyone_and_returns_parked_values() {
+    let (tx, rx) = bounded::<String>(0);
+    let (wakes, w) = counting();
+    let mut s = tx.send("a".into());
+    assert!(poll(&mut s, &w).is_pending());
+    assert!(rx.close());
+    assert!(!tx.close());
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        poll(&mut s, &w),
+        Poll::Ready(Err(SendError("a".to_string())))
+    );
+
+    let (tx, rx) = bounded::<u8>(0);
+    let mut r = rx.recv();
+    assert!(poll(&mut r, &w).is_pending());
+    drop(tx);
+    assert_eq!(poll(&mut r, &w), Poll::Ready(None));
+}
+
+#[test]
+fn buffered_values_survive_close_and_last_receiver_drops_them() {
+    let (tx, rx) = bounded(3);
+    tx.try_send(Arc::new(1)).unwrap();
+    let probe = Arc::new(2);
+    tx.try_send(probe.clone()).unwrap();
+    drop(tx);
+    assert_eq!(*rx.try_recv().unwrap(), 1);
+    assert_eq!(Arc::strong_count(&probe), 2);
+    drop(rx);
+    assert_eq!(
+        Arc::strong_count(&probe),
+        1,
+        "last receiver dropped the buffer"
+    );
+}
+
+#[test]
+fn unbuffered_reports_len_zero_and_both_empty_and_full() {
+    let (tx, rx) = bounded::<i32>(0);
+    assert_eq!(
+        (tx.len(), tx.capacity(), tx.is_empty(), tx.is_full()),
+        (0, Some(0), true, true)
+    );
+    let (tx, _rx2) = unbounded::<i32>();
+    tx.try_send(1).unwrap();
+    assert_eq!((tx.len(), tx.capacity(), tx.is_full()), (1, None, false));
+    drop(rx);
+}
+
+#[test]
+fn stream_yields_until_closed_and_keeps_a_handed_value() {
+    use futures_core::Stream;
+    let (tx, mut rx) = bounded(0);
+    let w = Waker::noop();
+    let mut cx = Context::from_waker(w);
+    assert!(std::pin::Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+    tx.try_send(4).unwrap();
+    assert_eq!(
+        std::pin::Pin::new(&mut rx).poll_next(&mut cx),
+        Poll::Ready(Some(4))
+    );
+    drop(tx);
+    assert_eq!(
+        std::pin::Pin::new(&mut rx).poll_next(&mut cx),
+        Poll::Ready(None)
+    );
+}
+
+// ---- select! ----
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+#[test]
+fn select_takes_the_ready_arm() {
+    let (tx1, rx1) = bounded::<i32>(1);
+    let (_tx2, rx2) = bounded::<i32>(1);
+    tx1.try_send(1).unwrap();
+    let got = block_on(async {
+        select! {
+            v = rx1.recv() => v.map(|v| v * 10),
+            v = rx2.recv() => v,
+        }
+    });
+    assert_eq!(got, Some(10));
+}
+
+#[test]
+fn select_default_runs_when_nothing_is_ready() {
+    let (tx, rx) = bounded::<i32>(0);
+    let r = block_on(async {
+        select! {
+            _ = rx.recv() => 1,
+            _ = tx.send(3) => 2,
+            default => 3,
+        }
+    });
+    assert_eq!(r, 3);
+    assert_eq!(
+        rx.try_recv(),
+        Err(TryRecvError::Empty),
+        "the send arm delivered nothing"
+    );
+}
+
+#[test]
+fn parked_select_send_arm_is_taken_by_a_receiver_and_other_arm_unlinked() {
+    let (tx_a, rx_a) = bounded::<i32>(0);
+    let (tx_b, rx_b) = bounded::<i32>(0);
+    let w = Waker::noop();
+    let mut sel = pin!(async {
+        select! {
+            r = tx_a.send(1) => { r.unwrap(); 'a' }
+            r = tx_b.send(2) => { r.unwrap(); 'b' }
+        }
+    });
+    assert!(sel.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+    assert_eq!(rx_b.try_recv(), Ok(2));
+    // The select was claimed for arm b: arm a's parked send is dead.
+    assert_eq!(rx_a.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(
+        sel.as_mut().poll(&mut Context::from_waker(w)),
+        Poll::Ready('b')
+    );
+    assert_eq!(rx_a.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn select_does_not_pair_with_itself() {
+    // Go: TestSelfSelect — a select with a send and a receive on the same
+    // unbuffered channel must not complete against itself.
+    let (tx, rx) = bounded::<i32>(0);
+    let w = Waker::noop();
+    let mut sel = pin!(async {
+        select! {
+            r = tx.send(1) => { r.unwrap(); None }
+            v = rx.recv() => v,
+        }
+    });
+    let mut cx = Context::from_waker(w);
+    assert!(sel.as_mut().poll(&mut cx).is_pending());
+    assert!(
+        sel.as_mut().poll(&mut cx).is_pending(),
+        "second pass must not self-pair"
+    );
+    assert_eq!(rx.try_recv(), Ok(1), "its send arm is parked and live");
+    assert_eq!(sel.as_mut().poll(&mut cx), Poll::Ready(None));
+}
+
+#[test]
+fn two_parked_selects_on_one_unbuffered_channel_pair_exactly_once() {
+    let (tx, rx) = bounded::<i32>(0);
+    let (_ktx, krx) = bounded::<i32>(0);
+    let w = Waker::noop();
+    let mut cx = Context::from_waker(w);
+    let mut sender = pin!(async {
+        select! {
+            r = tx.send(7) => r.is_ok(),
+            _ = krx.recv() => false,
+        }
+    });
+    let mut receiver = pin!(async {
+        select! {
+            v = rx.recv() => v,
+            _ = krx.recv() => None,
+        }
+    });
+    assert!(sender.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(receiver.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
+    assert_eq!(sender.as_mut().poll(&mut cx), Poll::Ready(true));
+}
+
+#[test]
+fn losing_select_recv_arm_gives_back_a_handed_value() {
+    // A select parks a recv arm; a sender hands it a value (claiming the
+    // select), then the whole select is dropped before it ran: the value
+    // must go to the next receiver.
+    let (tx, rx) = bounded::<i32>(0);
+    let (_tx2, rx2) = bounded::<i32>(0);
+    let w = Waker::noop();
+    {
+        let mut sel = pin!(async {
+            select! {
+                v = rx.recv() => v,
+                v = rx2.recv() => v,
+            }
+        });
+        assert!(sel.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+        tx.try_send(3).unwrap();
+    }
+    assert_eq!(rx.try_recv(), Ok(3));
+}
+
+#[test]
+fn refutable_pattern_mismatch_disables_the_arm_and_keeps_waiting() {
+    let (tx, rx) = bounded::<i32>(0);
+    let (tx2, rx2) = bounded::<i32>(1);
+    drop(tx); // rx.recv() yields None at once
+    tx2.try_send(9).unwrap();
+    let r = block_on(async {
+        select! {
+            biased;
+            Some(v) = rx.recv() => v,
+            Some(mut v) = rx2.recv() => { v += 1; v }
+        }
+    });
+    assert_eq!(r, 10);
+}
+
+#[test]
+fn guard_false_arm_is_not_evaluated() {
+    let (tx, rx) = bounded::<i32>(1);
+    tx.try_send(1).unwrap();
+    let mut evaluated = false;
+    let r = block_on(async {
+        select! {
+            v = rx.recv() => v,
+            v = async { evaluated = true; Some(0) }, if false => v,
+        }
+    });
+    assert_eq!(r, Some(1));
+    assert!(!evaluated);
+}
+
+#[test]
+fn bodies_can_break_continue_and_use_question_mark() {
+    fn run() -> Result<i32, SendError<i32>> {
+        block_on(async {
+            let (tx, rx) = bounded::<i32>(5);
+            let mut n = 0;
+            loop {
+                select! {
+                    r = tx.send(n), if n < 3 => { r?; n += 1; continue }
+                    v = rx.recv() => { if v == Some(2) { break } }
+                }
+            }
+            rx.close();
+            let r: Result<(), SendError<i32>> = select! { r = tx.send(99) => r };
+            r?;
+            Ok(n)
+        })
+    }
+    assert_eq!(run(), Err(SendError(99)));
+}
+
+#[test]
+fn temporaries_in_arm_expressions_live_until_the_choice() {
+    fn make() -> Receiver<u8> {
+        let (tx, rx) = bounded(1);
+        tx.try_send(8).unwrap();
+        rx
+    }
+    let v = block_on(async {
+        select! { v = make().recv() => v }
+    });
+    assert_eq!(v, Some(8));
+}
+
+#[test]
+fn arm_futures_are_dropped_before_the_body_runs() {
+    let (tx, rx) = bounded::<i32>(1);
+    tx.try_send(1).unwrap();
+    let mut holder = Some(rx);
+    block_on(async {
+        select! {
+            _ = holder.as_ref().unwrap().recv() => { holder = None; }
+        }
+    });
+    assert!(holder.is_none());
+}
+
+#[test]
+fn select_any_future_arm() {
+    let (_tx, rx) = bounded::<i32>(0);
+    let r = block_on(async {
+        select! {
+            _ = rx.recv() => 0,
+            x = async { 5 } => x,
+        }
+    });
+    assert_eq!(r, 5);
+}
+
+#[test]
+fn select_with_64_arms_compiles_within_the_default_recursion_limit() {
+    let chans: Vec<_> = (0..64).map(|_| bounded::<u32>(1)).collect();
+    let rxs: Vec<_> = chans.iter().map(|c| c.1.clone()).collect();
+    chans[63].0.try_send(1).unwrap();
+    let v = block_on(async {
+        select! {
+            Some(v) = rxs[0].recv() => v,
+            Some(v) = rxs[1].recv() => v + 1,
+            Some(v) = rxs[2].recv() => v + 2,
+            Some(v) = rxs[3].recv() => v + 3,
+            Some(v) = rxs[4].recv() => v + 4,
+            Some(v) = rxs[5].recv() => v + 5,
+            Some(v) = rxs[6].recv() => v + 6,
+            Some(v) = rxs[7].recv() => v + 7,
+            Some(v) = rxs[8].recv() => v + 8,
+            Some(v) = rxs[9].recv() => v + 9,
+            Some(v) = rxs[10].recv() => v + 10,
+            Some(v) = rxs[11].recv() => v + 11,
+            Some(v) = rxs[12].recv() => v + 12,
+            Some(v) = rxs[13].recv() => v + 13,
+            Some(v) = rxs[14].recv() => v + 14,
+            Some(v) = rxs[15].recv() => v + 15,
+            Some(v) = rxs[16].recv() => v + 16,
+            Some(v) = rxs[17].recv() => v + 17,
+            Some(v) = rxs[18].recv() => v + 18,
+            Some(v) = rxs[19].recv() => v + 19,
+            Some(v) = rxs[20].recv() => v + 20,
+            Some(v) = rxs[21].recv() => v + 21,
+            Some(v) = rxs[22].recv() => v + 22,
+            Some(v) = rxs[23].recv() => v + 23,
+            Some(v) = rxs[24].recv() => v + 24,
+            Some(v) = rxs[25].recv() => v + 25,
+            Some(v) = rxs[26].recv() => v + 26,
+            Some(v) = rxs[27].recv() => v + 27,
+            Some(v) = rxs[28].recv() => v + 28,
+            Some(v) = rxs[29].recv() => v + 29,
+            Some(v) = rxs[30].recv() => v + 30,
+            Some(v) = rxs[31].recv() => v + 31,
+            Some(v) = rxs[32].recv() => v + 32,
+            Some(v) = rxs[33].recv() => v + 33,
+            Some(v) = rxs[34].recv() => v + 34,
+            Some(v) = rxs[35].recv() => v + 35,
+            Some(v) = rxs[36].recv() => v + 36,
+            Some(v) = rxs[37].recv() => v + 37,
+            Some(v) = rxs[38].recv() => v + 38,
+            Some(v) = rxs[39].recv() => v + 39,
+            Some(v) = rxs[40].recv() => v + 40,
+            Some(v) = rxs[41].recv() => v + 41,
+            Some(v) = rxs[42].recv() => v + 42,
+            Some(v) = rxs[43].recv() => v + 43,
+            Some(v) = rxs[44].recv() => v + 44,
+            Some(v) = rxs[45].recv() => v + 45,
+            Some(v) = rxs[46].recv() => v + 46,
+            Some(v) = rxs[47].recv() => v + 47,
+            Some(v) = rxs[48].recv() => v + 48,
+            Some(v) = rxs[49].recv() => v + 49,
+            Some(v) = rxs[50].recv() => v + 50,
+            Some(v) = rxs[51].recv() => v + 51,
+            Some(v) = rxs[52].recv() => v + 52,
+            Some(v) = rxs[53].recv() => v + 53,
+            Some(v) = rxs[54].recv() => v + 54,
+            Some(v) = rxs[55].recv() => v + 55,
+            Some(v) = rxs[56].recv() => v + 56,
+            Some(v) = rxs[57].recv() => v + 57,
+            Some(v) = rxs[58].recv() => v + 58,
+            Some(v) = rxs[59].recv() => v + 59,
+            Some(v) = rxs[60].recv() => v + 60,
+            Some(v) = rxs[61].recv() => v + 61,
+            Some(v) = rxs[62].recv() => v + 62,
+            Some(v) = rxs[63].recv() => v + 63,
+        }
+    });
+    assert_eq!(v, 64);
+}
+
+#[test]
+fn nested_select_that_loses_the_outer_select_moves_nothing() {
+    // Outer arms, polled in order: `b` parks on rx2; then `x` first hands
+    // a value to `b` (so the outer select is won by `b`), then runs an inner
+    // select whose receive could take a buffered value. The inner receive
+    // must see that the enclosing select is lost and leave the value.
+    let (tx1, rx1) = bounded::<i32>(1);
+    let (tx2, rx2) = bounded::<i32>(0);
+    tx1.try_send(1).unwrap();
+    let w = Waker::noop();
+    let mut outer = pin!(async {
+        select! {
+            biased;
+            v = rx2.recv() => ('b', v),
+            v = async {
+                tx2.try_send(2).unwrap();
+                select! { v = rx1.recv() => v }
+            } => ('x', v),
+        }
+    });
+    assert_eq!(
+        outer.as_mut().poll(&mut Context::from_waker(w)),
+        Poll::Ready(('b', Some(2)))
+    );
+    assert_eq!(
+        rx1.try_recv(),
+        Ok(1),
+        "the losing inner select took the value"
+    );
+}
+
+#[test]
+#[ignore = "prints sizes for the report"]
+fn print_sizes() {
+    use std::mem::size_of;
+    println!(
+        "Chan<()> {} Chan<u64> {} Chan<String> {}",
+        size_of::<crate::chan::Chan<()>>(),
+        size_of::<crate::chan::Chan<u64>>(),
+        size_of::<crate::chan::Chan<String>>()
+    );
+    println!("SelectCell {}", size_of::<crate::select::SelectCell>());
+    println!(
+        "SendFuture<()> {} SendFuture<String> {}",
+        size_of::<crate::SendFuture<'_, ()>>(),
+        size_of::<crate::SendFuture<'_, String>>()
+    );
+    let f = async {
+        let (_tx, rx) = bounded::<u64>(0);
+        rx.recv().await
+    };
+    println!(
+        "async {{ rx.recv().await }} future: {}",
+        std::mem::size_of_val(&f)
+    );
+    let (_tx, rx) = bounded::<u64>(0);
+    let g = async move { rx.recv().await };
+    println!(
+        "async move {{ rx.recv().await }} (rx moved in): {}",
+        std::mem::size_of_val(&g)
+    );
+}
