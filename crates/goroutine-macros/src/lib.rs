@@ -1,14 +1,156 @@
-//! Attribute macros (placeholder).
+//! `#[goroutine::main]` and `#[goroutine::test]`: run an `async fn` as the
+//! program's main goroutine, or as a test, on a fresh `goroutine` runtime.
+//!
+//! ```
+//! #[goroutine::main]
+//! async fn main() {
+//!     let answer = goroutine::spawn(async { 6 * 7 }).await.unwrap();
+//!     assert_eq!(answer, 42);
+//! }
+//! ```
+//!
+//! Use the macros through the `goroutine` crate (`#[goroutine::main]`), not
+//! this one: the expansion names `::goroutine`. A crate that re-exports
+//! `goroutine` under another path says so with `crate = "path"`.
+//!
+//! Both attributes take the same optional arguments, in any order:
+//!
+//! | argument | default | meaning |
+//! |---|---|---|
+//! | `workers = N` | `GOMAXPROCS`, else one per core | worker threads (`N` ≥ 1, an integer literal) |
+//! | `detect_deadlock = true\|false` | `true` | exit with "all goroutines are asleep - deadlock!" when nothing can ever run again, as Go does |
+//! | `crate = "path"` | `"goroutine"` | where the `goroutine` crate is, for crates that re-export it |
+//!
+//! Mistakes are compile errors that point at the offending token and say what
+//! to write instead; the function is still emitted, so an IDE keeps working
+//! inside it while the attribute is wrong.
 #![forbid(unsafe_code)]
-#![allow(missing_docs)]
+// The examples are whole programs, so they need their own `fn main`.
+#![allow(clippy::needless_doctest_main)]
+
+mod entry;
+
 use proc_macro::TokenStream;
 
+/// Runs an `async fn main` as the main goroutine of a new runtime.
+///
+/// ```
+/// #[goroutine::main]
+/// async fn main() {
+///     let (a, b) = (goroutine::spawn(async { 1 }), goroutine::spawn(async { 2 }));
+///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 3);
+/// }
+/// ```
+///
+/// `main` may return anything a plain `fn main` may, so `?` works:
+///
+/// ```
+/// use std::error::Error;
+///
+/// #[goroutine::main(workers = 2)]
+/// async fn main() -> Result<(), Box<dyn Error>> {
+///     let n: u32 = goroutine::spawn(async { "7".parse() }).await??;
+///     assert_eq!(n, 7);
+///     Ok(())
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// - `workers = N`: the number of worker threads (Go's `GOMAXPROCS`). `N` is
+///   an integer literal of at least 1. Without it the runtime reads the
+///   `GOMAXPROCS` environment variable, and failing that uses one worker per
+///   CPU core.
+/// - `detect_deadlock = false`: turn off deadlock detection. By default,
+///   when every goroutine is blocked and nothing (no timer, I/O or outside
+///   waker) can wake one, the program exits with Go's
+///   "all goroutines are asleep - deadlock!" and a goroutine dump. Turn it
+///   off when goroutines wait on wakeups the runtime cannot see.
+/// - `crate = "path"`: where to find the `goroutine` crate, for crates that
+///   re-export it, e.g. `crate = "my_framework::goroutine"`.
+///
+/// # What it expands to
+///
+/// A plain `fn main` that starts the runtime, runs the body as the main
+/// goroutine, and returns its result. When `main` returns, every goroutine
+/// still alive is dropped and the worker threads are joined, as in Go.
+///
+/// ```text
+/// #[goroutine::main(workers = 4)]          fn main() -> R {
+/// async fn main() -> R {          ==>          async fn __goroutine_entry() -> R { body }
+///     body                                     ::goroutine::__private::run_main(
+/// }                                                EntryConfig { workers: Some(4), detect_deadlock: true },
+///                                                  __goroutine_entry(),
+///                                              )
+///                                          }
+/// ```
+///
+/// Attributes, doc comments and visibility on the function are kept. The
+/// function must be `async` and have no generic parameters; `main` takes no
+/// arguments. Each mistake is a compile error that says what to write.
+///
+/// # On other functions
+///
+/// On a function not called `main` the attribute makes a blocking function
+/// that starts a runtime each time it is called, for calling async code from
+/// a synchronous program. Such a function may take arguments:
+///
+/// ```
+/// #[goroutine::main(workers = 1)]
+/// async fn double_in_goroutine(n: u64) -> u64 {
+///     goroutine::spawn(async move { n * 2 }).await.unwrap()
+/// }
+///
+/// fn main() {
+///     assert_eq!(double_in_goroutine(21), 42);
+/// }
+/// ```
 #[proc_macro_attribute]
-pub fn main(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::main(args.into(), item.into()).into()
 }
 
+/// Runs an `async fn` test on a fresh runtime of its own.
+///
+/// ```
+/// #[goroutine::test]
+/// async fn spawned_goroutine_returns_its_value() {
+///     assert_eq!(goroutine::spawn(async { 42 }).await.unwrap(), 42);
+/// }
+/// ```
+///
+/// Each test gets its own runtime, so goroutines one test leaves running
+/// cannot disturb another; they are dropped when the test returns. A test
+/// may return `Result` (as plain tests may) and use `?`, and other test
+/// attributes keep working:
+///
+/// ```
+/// #[goroutine::test(workers = 1)]
+/// #[should_panic(expected = "boom")]
+/// async fn panic_in_test_body_fails_the_test() {
+///     panic!("boom");
+/// }
+///
+/// #[goroutine::test]
+/// async fn parses() -> Result<(), std::num::ParseIntError> {
+///     let n: u8 = "12".parse()?;
+///     assert_eq!(n, 12);
+///     Ok(())
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// The same as [`macro@main`]: `workers = N`, `detect_deadlock = true|false`
+/// and `crate = "path"`.
+///
+/// # What it expands to
+///
+/// A `#[test] fn` with the same name that runs the body to completion on a
+/// new runtime. Do not add `#[test]` yourself: it would register the test
+/// twice, so it is a compile error. The function must be `async` and take
+/// no arguments.
 #[proc_macro_attribute]
-pub fn test(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::test(args.into(), item.into()).into()
 }

@@ -189,7 +189,9 @@ impl Drop for Progress {
 
 impl fmt::Debug for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Progress").field("charged", &self.charged).finish()
+        f.debug_struct("Progress")
+            .field("charged", &self.charged)
+            .finish()
     }
 }
 

@@ -1,47 +1,217 @@
-//! Executor core of `goroutine` (work in progress: stubs being filled in).
-#![allow(missing_docs, clippy::missing_panics_doc)]
+//! The executor core of [`goroutine`](https://docs.rs/goroutine): goroutines
+//! on a multi-queue work-stealing runtime.
+//!
+//! ```
+//! let total = goroutine::block_on(async {
+//!     let handles: Vec<_> = (1..=10).map(|i| goroutine::spawn(async move { i * i })).collect();
+//!     let mut total = 0;
+//!     for h in handles {
+//!         total += h.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 385);
+//! ```
+//!
+//! Most users depend on the `goroutine` facade, which re-exports everything
+//! here; this crate's docs describe the machinery. A goroutine is one heap
+//! allocation (an [`async-task`](https://docs.rs/async-task) task with the
+//! runtime's metadata in its header). Workers run goroutines from a local
+//! ring of 256 plus a LIFO slot that makes message passing stay on one
+//! core, steal half of another worker's ring when theirs is empty, check a
+//! global injector at least every 61 polls, and park with zero CPU when
+//! idle. A coop budget makes a goroutine that never waits yield anyway. See
+//! `docs/architecture.md` in the repository for the whole picture.
+//!
+//! Sibling crates (channels, sync, time) use two small hooks from here: the
+//! [`coop`] budget, and [`debug::set_wait_reason`] for goroutine dumps; the
+//! time crate also uses [`timer`].
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod block_on;
+mod blocking;
+mod context;
 pub mod coop;
+pub mod debug;
+mod loom;
+mod registry;
+pub mod runtime;
+mod scheduler;
+pub mod task;
+mod time;
+pub mod timer;
 mod wait;
 
 use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-/// Debugging hooks.
-pub mod debug {
-    pub use crate::wait::{set_wait_reason, WaitReason};
-}
+pub use task::{GoroutineId, JoinError, JoinHandle};
 
-/// Spawns a goroutine (stub).
+/// Starts a goroutine: `go f()`.
+///
+/// On a worker thread the goroutine goes to that worker's queue; elsewhere
+/// to the runtime this thread is inside (`block_on`, [`Handle::enter`](runtime::Handle::enter)),
+/// or to the global runtime, which starts with `GOMAXPROCS` workers on
+/// first use. Dropping the returned handle detaches the goroutine; it keeps
+/// running, as in Go.
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let h = goroutine::spawn(async { "hello from a goroutine" });
+/// assert_eq!(h.await.unwrap(), "hello from a goroutine");
+/// # });
+/// ```
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let _ = future;
-    todo!("runtime in progress")
+    runtime::current().spawn_named(future, Location::caller(), None)
 }
 
-/// Join handle (stub).
-#[derive(Debug)]
-pub struct JoinHandle<T>(std::marker::PhantomData<T>);
+/// Runs a blocking closure on the runtime's blocking pool, so it does not
+/// hold up a worker: for file I/O, CPU-heavy work, or libraries that block.
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let h = goroutine::spawn_blocking(|| std::fs::metadata("/").is_ok());
+/// assert!(h.await.unwrap());
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    runtime::current().spawn_blocking(f)
+}
 
-/// Drives a future on this thread (stub).
+/// Runs `future` to completion on this thread, as the main goroutine.
+///
+/// It uses the runtime this thread is in, or the global one; goroutines the
+/// future spawns run on that runtime's workers.
+///
+/// # Panics
+///
+/// When called from a goroutine: blocking a worker can deadlock the
+/// runtime. Use `.await` there.
+///
+/// # Examples
+///
+/// ```
+/// let v = goroutine::block_on(async { 21 * 2 });
+/// assert_eq!(v, 42);
+/// ```
+#[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let _ = future;
-    todo!("runtime in progress")
+    runtime::current().block_on(future)
 }
 
-/// Spawns and detaches.
+/// Yields to other goroutines: Go's `runtime.Gosched()`.
+///
+/// The goroutine goes to the back of its worker's run queue.
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// goroutine::yield_now().await;
+/// # });
+/// ```
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        // A wake while running makes the scheduler put the goroutine at the
+        // back of the queue (never the LIFO slot).
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Live goroutines of the current runtime: Go's `runtime.NumGoroutine()`.
+///
+/// Counts goroutines spawned and not yet finished (parked ones included),
+/// blocking-pool closures, and main goroutines while they run in
+/// `block_on`. Like Go's, the number is a snapshot.
+///
+/// # Examples
+///
+/// ```
+/// let rt = goroutine::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     assert_eq!(goroutine::num_goroutines(), 1); // main
+///     let (tx, rx) = goroutine::chan::bounded::<()>(0);
+///     let h = goroutine::spawn(async move { rx.recv().await });
+///     assert_eq!(goroutine::num_goroutines(), 2);
+///     drop(tx);
+///     h.await.unwrap();
+/// });
+/// ```
+pub fn num_goroutines() -> usize {
+    runtime::current().num_goroutines()
+}
+
+/// Worker count of the current (or global) runtime: `runtime.GOMAXPROCS(0)`.
+///
+/// # Examples
+///
+/// ```
+/// assert!(goroutine::maxprocs() >= 1);
+/// ```
+pub fn maxprocs() -> usize {
+    runtime::current().workers()
+}
+
+/// Starts a goroutine and forgets its handle: `go f()`.
+///
+/// Evaluates to `()`.
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let (tx, rx) = goroutine::chan::bounded(0);
+/// goroutine::go!(async move { tx.send("ping").await.unwrap() });
+/// assert_eq!(rx.recv().await, Some("ping"));
+/// # });
+/// ```
 #[macro_export]
 macro_rules! go {
-    ($fut:expr) => {
-        ::std::mem::drop($crate::spawn($fut))
+    ($fut:expr $(,)?) => {
+        ::core::mem::drop($crate::spawn($fut))
     };
 }
 
 #[doc(hidden)]
 pub mod __private {
+    //! Used by the attribute macros' expansions; not a public API.
+
     use std::future::Future;
+    use std::time::Duration;
+
+    use crate::runtime::{install_global, Builder};
 
     /// Configuration the attribute macros pass to [`run_main`] / [`run_test`].
     #[derive(Debug, Clone, Copy)]
@@ -52,15 +222,33 @@ pub mod __private {
         pub detect_deadlock: bool,
     }
 
-    /// Body of `#[goroutine::main]`.
-    pub fn run_main<F: Future>(config: EntryConfig, future: F) -> F::Output {
-        let _ = (config, future);
-        todo!("runtime in progress")
+    fn build(config: EntryConfig, name: &str) -> crate::runtime::Runtime {
+        let mut b = Builder::new();
+        b.thread_name(name);
+        if let Some(n) = config.workers {
+            b.workers(n);
+        }
+        b.build().expect("goroutine: cannot start the runtime")
     }
 
-    /// Body of `#[goroutine::test]`.
+    /// Body of `#[goroutine::main]`: a runtime that is also the global one;
+    /// when `future` returns, every goroutine still alive is dropped (as Go
+    /// ends them when `main` returns) without waiting long for threads stuck
+    /// in blocking code.
+    pub fn run_main<F: Future>(config: EntryConfig, future: F) -> F::Output {
+        let rt = build(config, "goroutine-worker");
+        let previous = install_global(Some(rt.handle()));
+        let out = rt.block_on(future);
+        install_global(previous);
+        rt.shutdown_timeout(Duration::from_millis(100));
+        out
+    }
+
+    /// Body of `#[goroutine::test]`: a fresh runtime per test.
     pub fn run_test<F: Future>(config: EntryConfig, future: F) -> F::Output {
-        let _ = (config, future);
-        todo!("runtime in progress")
+        let rt = build(config, "goroutine-test-worker");
+        let out = rt.block_on(future);
+        rt.shutdown_timeout(Duration::from_secs(1));
+        out
     }
 }

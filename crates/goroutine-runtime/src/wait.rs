@@ -112,7 +112,10 @@ impl WaitReason {
     }
 
     pub(crate) fn from_u8(v: u8) -> WaitReason {
-        Self::ALL.get(usize::from(v)).copied().unwrap_or(WaitReason::Unknown)
+        Self::ALL
+            .get(usize::from(v))
+            .copied()
+            .unwrap_or(WaitReason::Unknown)
     }
 }
 

@@ -1,24 +1,30 @@
-//! Go's concurrency model for Rust (facade; docs being written).
+//! Go's concurrency model for Rust (facade; the teaching docs land with the
+//! rest of the crates).
 #![forbid(unsafe_code)]
-#![allow(missing_docs)]
 
-pub use goroutine_runtime::{block_on, coop, go, spawn, JoinHandle};
-pub use goroutine_runtime::debug;
 pub use goroutine_macros::{main, test};
+pub use goroutine_runtime::{
+    block_on, go, maxprocs, num_goroutines, spawn, spawn_blocking, yield_now, GoroutineId,
+    JoinError, JoinHandle,
+};
+pub use goroutine_runtime::{coop, debug, runtime, task, timer};
 
-/// Channels.
+/// Channels (`make(chan T)`), see the `goroutine-chan` crate.
 pub mod chan {
     pub use goroutine_chan::*;
 }
-/// Sync.
+
+/// Sync primitives, see the `goroutine-sync` crate.
 pub mod sync {
     pub use goroutine_sync::*;
 }
-/// Time.
+
+/// Timers, see the `goroutine-time` crate.
 pub mod time {
     pub use goroutine_time::*;
 }
-/// Net.
+
+/// Networking, see the `goroutine-net` crate.
 pub mod net {
     pub use goroutine_net::*;
 }

@@ -1,0 +1,957 @@
+//! Runtimes: building one, entering it, shutting it down.
+//!
+//! Most programs never name a runtime: `#[goroutine::main]` builds one and
+//! [`spawn`](crate::spawn) from anywhere else uses the global runtime,
+//! started on first use with `GOMAXPROCS` workers. Build one explicitly to
+//! choose the worker count, budget, thread names, blocking-pool size or
+//! panic policy, or to run several side by side.
+//!
+//! ```
+//! use goroutine::runtime::{Builder, PanicPolicy};
+//! use std::time::Duration;
+//!
+//! let rt = Builder::new()
+//!     .workers(2)                     // GOMAXPROCS for this runtime
+//!     .budget(128)                    // coop budget per poll
+//!     .thread_name("worker")
+//!     .max_blocking_threads(64)
+//!     .panic_policy(PanicPolicy::Report)
+//!     .build()
+//!     .unwrap();
+//! let answer = rt.block_on(async {
+//!     let h = goroutine::spawn(async { 40 + 2 });
+//!     h.await.unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! rt.shutdown_timeout(Duration::from_secs(1));
+//! ```
+//!
+//! # Shutdown
+//!
+//! Dropping a [`Runtime`] ends every goroutine still alive, as Go's `main`
+//! returning does, except that each goroutine is *dropped*, so its
+//! destructors run:
+//!
+//! 1. the runtime closes: spawns and wake-ups from then on drop the
+//!    goroutine they concern;
+//! 2. every worker finishes the poll it is in, leaves its loop and drops the
+//!    goroutines in its own queue and LIFO slot;
+//! 3. the dropping thread joins the workers, then drops the goroutines left
+//!    in the global queue and wakes every parked goroutine through the
+//!    registry, which drops it (its wake-up finds the runtime closed);
+//! 4. the blocking pool drops the closures not yet started and joins its
+//!    threads, which finish the closures they run.
+//!
+//! Step 2 waits for polls in progress and step 4 for running blocking
+//! closures; [`Runtime::shutdown_timeout`] bounds both waits and leaves
+//! threads still busy after the timeout running, detached.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::coop::DEFAULT_BUDGET;
+use crate::loom::lock_std as lock;
+use crate::scheduler::{Config, Shared, Worker};
+use crate::task::{self, reserve_ids, GoroutineId, JoinHandle, Kind, Meta, Runnable};
+
+/// What happens when a goroutine panics.
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::runtime::{Builder, PanicPolicy};
+/// let rt = Builder::new().panic_policy(PanicPolicy::Report).build().unwrap();
+/// let err = rt.block_on(goroutine::spawn(async { panic!("oops") })).unwrap_err();
+/// assert!(err.is_panic());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PanicPolicy {
+    /// The panic is printed on stderr by the panic hook, like a thread's,
+    /// and delivered to the goroutine's `JoinHandle` as a [`JoinError`](crate::JoinError);
+    /// the worker and every other goroutine carry on. The default.
+    #[default]
+    Report,
+    /// Go's behaviour: the panic is printed, then the goroutine that
+    /// panicked, and the process exits with status 2.
+    Abort,
+}
+
+/// Configures and builds a [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// let rt = goroutine::runtime::Builder::new().workers(4).build().unwrap();
+/// assert_eq!(rt.handle().workers(), 4);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    workers: Option<usize>,
+    budget: u16,
+    thread_name: String,
+    stack_size: Option<usize>,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    panic_policy: PanicPolicy,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+/// Worker count when none is configured: `GOMAXPROCS` if set to a positive
+/// integer, as in Go; otherwise the number of cores available.
+pub(crate) fn default_workers() -> usize {
+    std::env::var("GOMAXPROCS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+impl Builder {
+    /// A builder with the defaults: `GOMAXPROCS` (else all cores) workers,
+    /// a budget of 128, 512 blocking threads kept alive 10 s when idle,
+    /// [`PanicPolicy::Report`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            workers: None,
+            budget: DEFAULT_BUDGET,
+            thread_name: "goroutine-worker".to_owned(),
+            stack_size: None,
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            panic_policy: PanicPolicy::Report,
+        }
+    }
+
+    /// Number of worker threads: this runtime's `GOMAXPROCS`.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().workers(1).build().unwrap();
+    /// assert_eq!(rt.handle().workers(), 1);
+    /// ```
+    pub fn workers(&mut self, n: usize) -> &mut Builder {
+        assert!(
+            n > 0,
+            "goroutine: a runtime needs at least one worker (workers = 0)"
+        );
+        self.workers = Some(n);
+        self
+    }
+
+    /// Units of coop budget each poll of a goroutine starts with (see
+    /// [`coop`](crate::coop)); values above 65,535 are clamped.
+    ///
+    /// # Panics
+    ///
+    /// If `units` is 0: every operation would yield and nothing could
+    /// complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().budget(32).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn budget(&mut self, units: usize) -> &mut Builder {
+        assert!(units > 0, "goroutine: the coop budget must be at least 1");
+        self.budget = u16::try_from(units).unwrap_or(u16::MAX);
+        self
+    }
+
+    /// Prefix of worker thread names (`<prefix>-<n>`); blocking threads are
+    /// named `<prefix>-blocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().thread_name("ingest").build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_name(&mut self, prefix: impl Into<String>) -> &mut Builder {
+        self.thread_name = prefix.into();
+        self
+    }
+
+    /// Stack size of worker and blocking threads, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().thread_stack_size(4 << 20).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Most threads the blocking pool runs at once (default 512); more
+    /// [`spawn_blocking`](crate::spawn_blocking) calls wait in its queue,
+    /// which is unbounded.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().max_blocking_threads(8).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "goroutine: max_blocking_threads must be at least 1");
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits
+    /// (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = goroutine::runtime::Builder::new()
+    ///     .blocking_keep_alive(Duration::from_secs(1))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn blocking_keep_alive(&mut self, d: Duration) -> &mut Builder {
+        self.blocking_keep_alive = d;
+        self
+    }
+
+    /// What a goroutine's panic does; see [`PanicPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goroutine::runtime::{Builder, PanicPolicy};
+    /// let rt = Builder::new().panic_policy(PanicPolicy::Abort).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn panic_policy(&mut self, policy: PanicPolicy) -> &mut Builder {
+        self.panic_policy = policy;
+        self
+    }
+
+    /// Starts the worker threads.
+    ///
+    /// # Errors
+    ///
+    /// If the operating system refuses to start a thread, or 65,535
+    /// runtimes are already alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().workers(2).build()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = self.workers.unwrap_or_else(default_workers);
+        let config = Config {
+            workers,
+            budget: self.budget,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.stack_size,
+            max_blocking_threads: self.max_blocking_threads,
+            blocking_keep_alive: self.blocking_keep_alive,
+            panic_policy: self.panic_policy,
+        };
+        let (steals, locals) = Shared::new_queues(workers);
+        let shared = table::insert(|index| Arc::new(Shared::new(index, config, steals)))?;
+        let threads = Arc::new(ThreadSet::default());
+        let mut rt = Runtime {
+            handle: Handle {
+                shared: shared.clone(),
+            },
+            threads: threads.clone(),
+            handles: Vec::with_capacity(workers),
+            shut_down: false,
+        };
+        for (index, local) in locals.into_iter().enumerate() {
+            let shared = shared.clone();
+            let name = format!("{}-{index}", self.thread_name);
+            let h = spawn_thread(&threads, name, self.stack_size, move || {
+                Worker::run(shared, index, local)
+            })?;
+            rt.handles.push(h);
+        }
+        Ok(rt)
+    }
+}
+
+/// Counts a runtime's live threads so shutdown can wait for them with a
+/// timeout (`JoinHandle::join` has none).
+#[derive(Default)]
+pub(crate) struct ThreadSet {
+    live: Mutex<usize>,
+    cvar: Condvar,
+}
+
+impl ThreadSet {
+    /// Waits until every thread has exited, or until `deadline`. Returns
+    /// true if they all exited.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        let mut live = lock(&self.live);
+        while *live > 0 {
+            live = match deadline {
+                None => self.cvar.wait(live).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    self.cvar
+                        .wait_timeout(live, d - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+        true
+    }
+}
+
+struct ExitGuard(Arc<ThreadSet>);
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let mut live = lock(&self.0.live);
+        *live -= 1;
+        if *live == 0 {
+            self.0.cvar.notify_all();
+        }
+    }
+}
+
+/// Starts a thread counted in `set`.
+pub(crate) fn spawn_thread(
+    set: &Arc<ThreadSet>,
+    name: String,
+    stack_size: Option<usize>,
+    f: impl FnOnce() + Send + 'static,
+) -> io::Result<thread::JoinHandle<()>> {
+    *lock(&set.live) += 1;
+    let guard = ExitGuard(set.clone());
+    let mut b = thread::Builder::new().name(name);
+    if let Some(s) = stack_size {
+        b = b.stack_size(s);
+    }
+    // If spawning fails the closure (and the guard in it) is dropped, which
+    // undoes the count.
+    b.spawn(move || {
+        let _guard = guard;
+        f()
+    })
+}
+
+/// A running runtime: its workers, timer driver and blocking pool.
+///
+/// Dropping it shuts it down (see the [module docs](self)).
+///
+/// # Examples
+///
+/// ```
+/// let rt = goroutine::runtime::Runtime::new().unwrap();
+/// let v = rt.block_on(async { goroutine::spawn(async { 7 }).await.unwrap() });
+/// assert_eq!(v, 7);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    threads: Arc<ThreadSet>,
+    handles: Vec<thread::JoinHandle<()>>,
+    shut_down: bool,
+}
+
+impl Runtime {
+    /// A runtime with the default configuration.
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::build`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Runs `future` on this thread as the main goroutine of this runtime,
+    /// and returns its output. Goroutines it spawns run on this runtime's
+    /// workers.
+    ///
+    /// # Panics
+    ///
+    /// When called from a goroutine (it would block a worker thread); use
+    /// `.await` there, or call it from [`spawn_blocking`](crate::spawn_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a goroutine on this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// let h = rt.spawn(async { "hi" });
+    /// assert_eq!(rt.block_on(h).unwrap(), "hi");
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on this runtime's blocking pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// let h = rt.spawn_blocking(|| std::thread::current().name().map(str::to_owned));
+    /// assert!(rt.block_on(h).unwrap().unwrap().ends_with("-blocking"));
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// A handle to this runtime, for other threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// let h: goroutine::runtime::Handle = rt.handle();
+    /// let t = std::thread::spawn(move || h.block_on(async { 3 }));
+    /// assert_eq!(t.join().unwrap(), 3);
+    /// ```
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// Shuts down, waiting at most `timeout` for polls in progress and
+    /// running blocking closures; threads still busy then are left running,
+    /// detached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(200)));
+    /// rt.shutdown_timeout(Duration::from_millis(10)); // does not wait 200 ms
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Instant::now().checked_add(timeout));
+    }
+
+    fn shutdown(&mut self, deadline: Option<Instant>) {
+        if std::mem::replace(&mut self.shut_down, true) {
+            return;
+        }
+        let shared = &self.handle.shared;
+        // 1. Close.
+        shared.close();
+        let _enter = context::enter(self.handle.clone());
+        // 2. Workers leave their loops and drain their own queues.
+        shared.unpark_all();
+        let all_exited = self.threads.wait(deadline);
+        for h in std::mem::take(&mut self.handles) {
+            if all_exited || h.is_finished() {
+                let _ = h.join();
+            }
+        }
+        // 3. What is left: the global queue and every parked goroutine.
+        loop {
+            let mut dropped = false;
+            while let Ok(task) = shared.inject.pop() {
+                drop(task);
+                dropped = true;
+            }
+            let wakers = shared.registry.close_and_drain();
+            dropped |= !wakers.is_empty();
+            for w in wakers {
+                // The wake-up finds the runtime closed and drops the goroutine.
+                w.wake();
+            }
+            if !dropped {
+                break;
+            }
+        }
+        // 4. The blocking pool.
+        shared.blocking.shutdown(deadline);
+        if all_exited {
+            table::remove(shared.index);
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if context::on_worker() {
+            // Dropping a runtime from one of its own goroutines would join
+            // the thread we run on; shut down without waiting instead.
+            self.shutdown(Some(Instant::now()));
+        } else {
+            self.shutdown(None);
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.handle.workers())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A cheap, clonable reference to a runtime, usable from any thread.
+///
+/// # Examples
+///
+/// ```
+/// let rt = goroutine::runtime::Runtime::new().unwrap();
+/// let handle = rt.handle();
+/// std::thread::spawn(move || {
+///     handle.spawn(async { println!("from a plain thread") });
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The runtime the current thread runs in (as a worker, or inside its
+    /// `block_on`), else the global runtime, started if need be.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// let workers = rt.block_on(async { goroutine::runtime::Handle::current().workers() });
+    /// assert_eq!(workers, rt.handle().workers());
+    /// ```
+    pub fn current() -> Handle {
+        current()
+    }
+
+    /// The runtime the current thread runs in, if any (the global runtime
+    /// does not count unless this thread is inside it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(goroutine::runtime::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::with_worker(|w| {
+            w.map(|w| Handle {
+                shared: w.shared.clone(),
+            })
+        })
+        .or_else(context::entered)
+    }
+
+    /// Spawns a goroutine on this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// let h = rt.handle().spawn(async { 1 });
+    /// assert_eq!(rt.block_on(h).unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_named(future, Location::caller(), None)
+    }
+
+    pub(crate) fn spawn_named<F>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+        name: Option<&str>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = &self.shared;
+        context::with_worker(move |w| match w {
+            Some(w) if Arc::ptr_eq(&w.shared, shared) => {
+                let (task, handle) =
+                    task::new_task(shared.index, w.next_id(), location, Kind::Goroutine, future);
+                if let Some(name) = name {
+                    shared.set_name(task.metadata(), name);
+                }
+                w.spawn_local(task);
+                handle
+            }
+            _ => {
+                let id = GoroutineId::from_u64(reserve_ids(1));
+                let (task, handle) =
+                    task::new_task(shared.index, id, location, Kind::Goroutine, future);
+                if let Some(name) = name {
+                    shared.set_name(task.metadata(), name);
+                }
+                shared.external_live.fetch_add(1, Relaxed);
+                task.metadata().set_runnable(shared.clock_ms());
+                shared.push_remote(task);
+                handle
+            }
+        })
+    }
+
+    /// Runs `f` on this runtime's blocking pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// let h = rt.handle().spawn_blocking(|| 2 + 2);
+    /// assert_eq!(rt.block_on(h).unwrap(), 4);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let shared = &self.shared;
+        let id = GoroutineId::from_u64(reserve_ids(1));
+        let (task, handle) = task::new_task(
+            shared.index,
+            id,
+            Location::caller(),
+            Kind::Blocking,
+            async move { f() },
+        );
+        shared.external_live.fetch_add(1, Relaxed);
+        shared.blocking.spawn(task, shared);
+        handle
+    }
+
+    /// Runs `future` on this thread as a main goroutine of this runtime.
+    ///
+    /// # Panics
+    ///
+    /// When called from a goroutine; see [`Runtime::block_on`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().block_on(async { 5 }), 5);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        crate::block_on::run(self, future)
+    }
+
+    /// Makes this runtime the current one on this thread until the guard
+    /// drops: [`spawn`](crate::spawn), timers and [`num_goroutines`](crate::num_goroutines)
+    /// then use it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().workers(3).build().unwrap();
+    /// let _guard = rt.handle().enter();
+    /// assert_eq!(goroutine::maxprocs(), 3);
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        EnterGuard(context::enter(self.clone()))
+    }
+
+    /// Live goroutines of this runtime (see [`num_goroutines`](crate::num_goroutines)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().num_goroutines(), 0);
+    /// ```
+    pub fn num_goroutines(&self) -> usize {
+        self.shared.num_goroutines()
+    }
+
+    /// This runtime's worker count: its `GOMAXPROCS`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = goroutine::runtime::Builder::new().workers(2).build().unwrap();
+    /// assert_eq!(rt.handle().workers(), 2);
+    /// ```
+    pub fn workers(&self) -> usize {
+        self.shared.config.workers
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.workers())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps a runtime entered on this thread; see [`Handle::enter`].
+#[must_use = "the runtime is entered only while the guard lives"]
+pub struct EnterGuard(context::EnterGuard);
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnterGuard")
+    }
+}
+
+// ---- the global runtime ------------------------------------------------------
+
+/// The global runtime: lazily started, or installed by `#[goroutine::main]`
+/// for as long as `main` runs.
+static GLOBAL: Mutex<Option<Handle>> = Mutex::new(None);
+
+/// The global runtime, started on first use with `GOMAXPROCS` workers. Its
+/// threads live for the rest of the process.
+pub(crate) fn global() -> Handle {
+    let mut g = lock(&GLOBAL);
+    if let Some(h) = &*g {
+        return h.clone();
+    }
+    let rt = Builder::new()
+        .thread_name("goroutine-global")
+        .build()
+        .expect("goroutine: cannot start the global runtime");
+    let handle = rt.handle();
+    // The lazily started global runtime is never shut down.
+    std::mem::forget(rt);
+    *g = Some(handle.clone());
+    handle
+}
+
+/// Makes `handle` the global runtime (for `#[goroutine::main]`, so plain
+/// threads spawned by `main` use its runtime); returns the previous one,
+/// to put back when `main` is done.
+pub(crate) fn install_global(handle: Option<Handle>) -> Option<Handle> {
+    std::mem::replace(&mut *lock(&GLOBAL), handle)
+}
+
+/// The current runtime: this worker's, the entered one, or the global one.
+pub(crate) fn current() -> Handle {
+    Handle::try_current().unwrap_or_else(global)
+}
+
+// ---- table of live runtimes ---------------------------------------------------
+
+/// Live runtimes by index. A goroutine's metadata names its runtime by
+/// index (2 bytes instead of an 8-byte pointer and a reference count per
+/// task); this table turns the index back into the runtime for wake-ups
+/// that happen off its workers. Indices are reused after a runtime is
+/// gone: its goroutines are all closed by then, so a late wake-up of one
+/// schedules nothing.
+mod table {
+    use super::*;
+
+    struct Table {
+        slots: Vec<Option<Arc<Shared>>>,
+        free: Vec<u16>,
+    }
+
+    static TABLE: Mutex<Table> = Mutex::new(Table {
+        slots: Vec::new(),
+        free: Vec::new(),
+    });
+
+    pub(super) fn insert(make: impl FnOnce(u16) -> Arc<Shared>) -> io::Result<Arc<Shared>> {
+        let mut t = lock(&TABLE);
+        let index = match t.free.pop() {
+            Some(i) => i,
+            None => {
+                let i = u16::try_from(t.slots.len())
+                    .map_err(|_| io::Error::other("goroutine: too many runtimes alive (65,536)"))?;
+                t.slots.push(None);
+                i
+            }
+        };
+        let shared = make(index);
+        t.slots[usize::from(index)] = Some(shared.clone());
+        Ok(shared)
+    }
+
+    pub(super) fn remove(index: u16) {
+        let mut t = lock(&TABLE);
+        if t.slots[usize::from(index)].take().is_some() {
+            t.free.push(index);
+        }
+    }
+
+    pub(super) fn get(index: u16) -> Option<Arc<Shared>> {
+        lock(&TABLE)
+            .slots
+            .get(usize::from(index))
+            .cloned()
+            .flatten()
+    }
+}
+
+/// The runtime with `index`, found from this thread's context if possible.
+pub(crate) fn shared_for(index: u16) -> Option<Arc<Shared>> {
+    if let Some(s) = context::with_worker(|w| {
+        w.filter(|w| w.shared.index == index)
+            .map(|w| w.shared.clone())
+    }) {
+        return Some(s);
+    }
+    if let Some(h) = context::entered().filter(|h| h.shared.index == index) {
+        return Some(h.shared);
+    }
+    table::get(index)
+}
+
+// ---- hooks called by tasks ------------------------------------------------------
+
+/// Schedules a woken goroutine (the `async-task` schedule function).
+#[inline]
+pub(crate) fn schedule(task: Runnable, is_yield: bool) {
+    let index = task.metadata().runtime();
+    let mut task = Some(task);
+    context::with_worker(|w| {
+        if let Some(w) = w.filter(|w| w.shared.index == index) {
+            w.schedule(task.take().expect("taken once"), is_yield);
+        }
+    });
+    if let Some(task) = task {
+        match shared_for(index) {
+            Some(shared) => {
+                task.metadata().set_runnable(shared.clock_ms());
+                shared.push_remote(task);
+            }
+            // The runtime is gone; its goroutines were all dropped.
+            None => drop(task),
+        }
+    }
+}
+
+/// Schedules a `spawn_blocking` task on its runtime's pool.
+pub(crate) fn schedule_blocking(task: Runnable) {
+    match shared_for(task.metadata().runtime()) {
+        Some(shared) => shared.blocking.spawn(task, &shared),
+        None => drop(task),
+    }
+}
+
+/// Bookkeeping for a goroutine being dropped (finished or cancelled).
+pub(crate) fn goroutine_dropped(meta: &Meta) {
+    let handled = context::with_worker(|w| match w {
+        Some(w) if w.owns(meta) && !meta.is_blocking() => {
+            w.goroutine_dropped(meta);
+            true
+        }
+        _ => false,
+    });
+    if !handled {
+        if let Some(shared) = shared_for(meta.runtime()) {
+            shared.goroutine_dropped_elsewhere(meta);
+        }
+    }
+}
+
+/// A goroutine's poll is unwinding.
+pub(crate) fn goroutine_panicked(meta: &Meta) {
+    let Some(shared) = shared_for(meta.runtime()) else {
+        return;
+    };
+    if shared.config.panic_policy != PanicPolicy::Abort {
+        return;
+    }
+    use std::io::Write;
+    let name = shared
+        .name_of(meta)
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default();
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "\ngoroutine {}{name} [running]:\n\tcreated at {}\n\nfatal: goroutine panicked (PanicPolicy::Abort)",
+        meta.id(),
+        meta.location()
+    );
+    std::process::exit(2);
+}
+
+/// `JoinHandle::abort`.
+pub(crate) fn abort_goroutine(meta: &Meta) {
+    let (first, registered) = meta.mark_aborted();
+    if !(first && registered) {
+        // Not parked: the worker that polls it next sees the flag, or it
+        // sees the flag itself right after it registers.
+        return;
+    }
+    let Some(shared) = shared_for(meta.runtime()) else {
+        return;
+    };
+    let waker = meta
+        .registered_slot()
+        .and_then(|slot| shared.registry.waker_of(slot, meta));
+    if let Some(w) = waker {
+        w.wake();
+    }
+}

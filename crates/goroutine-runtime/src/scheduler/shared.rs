@@ -1,0 +1,218 @@
+//! State shared by all workers of one runtime.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::{fence, AtomicBool, AtomicIsize, AtomicU32, AtomicUsize};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use concurrent_queue::{ConcurrentQueue, PushError};
+
+use super::idle::Idle;
+use super::lifo::LifoSlot;
+use super::park::Parker;
+use super::queue::{self, Steal};
+use crate::blocking;
+use crate::loom::lock_std as lock;
+use crate::registry::Registry;
+use crate::runtime::PanicPolicy;
+use crate::task::{GoroutineId, Meta, Runnable};
+use crate::time::Driver;
+
+/// What `Builder` decided.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) budget: u16,
+    pub(crate) thread_name: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) max_blocking_threads: usize,
+    pub(crate) blocking_keep_alive: Duration,
+    pub(crate) panic_policy: PanicPolicy,
+}
+
+/// Keeps per-worker state on its own cache lines.
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The parts of a worker other threads touch.
+pub(crate) struct Remote {
+    /// Steal end of the worker's local queue.
+    pub(crate) steal: Steal<Runnable>,
+    pub(crate) lifo: LifoSlot,
+    pub(crate) parker: Parker,
+    /// Goroutines spawned minus goroutines dropped on this worker. Written
+    /// only by the worker (load + store, no read-modify-write); summed by
+    /// `num_goroutines`.
+    pub(crate) live: AtomicIsize,
+}
+
+pub(crate) struct Shared {
+    /// This runtime's index in the table of live runtimes.
+    pub(crate) index: u16,
+    pub(crate) remotes: Box<[CachePadded<Remote>]>,
+    /// Goroutines spawned or woken from outside the workers, and overflow
+    /// from full local queues.
+    pub(crate) inject: ConcurrentQueue<Runnable>,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) blocking: blocking::Pool,
+    pub(crate) driver: Driver,
+    pub(crate) config: Config,
+    closed: AtomicBool,
+    /// Goroutines counted outside the workers' counters: spawned or dropped
+    /// off-worker, blocking tasks, and `block_on` main goroutines.
+    pub(crate) external_live: AtomicIsize,
+    /// Threads currently inside this runtime's `block_on`.
+    pub(crate) mains: AtomicUsize,
+    names: Mutex<HashMap<GoroutineId, Arc<str>>>,
+    start: Instant,
+    /// Milliseconds since `start`, refreshed by workers now and then: a
+    /// cheap clock for debug timestamps.
+    clock_ms: AtomicU32,
+}
+
+impl Shared {
+    pub(crate) fn new(index: u16, config: Config, steals: Vec<Steal<Runnable>>) -> Shared {
+        let remotes = steals
+            .into_iter()
+            .map(|steal| {
+                CachePadded(Remote {
+                    steal,
+                    lifo: LifoSlot::new(),
+                    parker: Parker::new(),
+                    live: AtomicIsize::new(0),
+                })
+            })
+            .collect();
+        Shared {
+            index,
+            remotes,
+            inject: ConcurrentQueue::unbounded(),
+            idle: Idle::new(config.workers),
+            registry: Registry::new(config.workers + 1),
+            blocking: blocking::Pool::new(config.max_blocking_threads, config.blocking_keep_alive),
+            driver: Driver::new(),
+            config,
+            closed: AtomicBool::new(false),
+            external_live: AtomicIsize::new(0),
+            mains: AtomicUsize::new(0),
+            names: Mutex::new(HashMap::new()),
+            start: Instant::now(),
+            clock_ms: AtomicU32::new(0),
+        }
+    }
+
+    pub(crate) fn new_queues(
+        workers: usize,
+    ) -> (Vec<Steal<Runnable>>, Vec<queue::Local<Runnable>>) {
+        (0..workers).map(|_| queue::local()).unzip()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        // Acquire: pairs with the SeqCst store in `close`.
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Step 1 of shutdown: refuse new work everywhere.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, SeqCst);
+        self.inject.close();
+    }
+
+    /// The coarse clock, in ms since the runtime started.
+    pub(crate) fn clock_ms(&self) -> u32 {
+        // Relaxed: a timestamp for humans; staleness is fine.
+        self.clock_ms.load(Relaxed)
+    }
+
+    /// Refreshes the coarse clock from `now`.
+    pub(crate) fn tick_clock(&self, now: Instant) {
+        let ms = now.saturating_duration_since(self.start).as_millis() as u32;
+        self.clock_ms.store(ms, Relaxed);
+    }
+
+    /// Queues a goroutine from outside the workers (or overflow), and wakes
+    /// a worker if none is looking for work.
+    pub(crate) fn push_remote(&self, runnable: Runnable) {
+        match self.inject.push(runnable) {
+            Ok(()) => {
+                // SeqCst fence: the submitter's StoreLoad barrier, see idle.rs.
+                fence(SeqCst);
+                self.notify_parked();
+            }
+            // Shut down: dropping the runnable cancels the goroutine.
+            Err(PushError::Closed(r) | PushError::Full(r)) => drop(r),
+        }
+    }
+
+    /// Wakes one sleeping worker if the idle rule says so.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(worker) = self.idle.worker_to_notify() {
+            self.remotes[worker].parker.unpark();
+        }
+    }
+
+    /// Wakes every worker (shutdown).
+    pub(crate) fn unpark_all(&self) {
+        for r in self.remotes.iter() {
+            r.parker.unpark();
+        }
+    }
+
+    /// True if any queue other than the caller's has goroutines.
+    pub(crate) fn has_remote_work(&self, except: usize) -> bool {
+        !self.inject.is_empty()
+            || self
+                .remotes
+                .iter()
+                .enumerate()
+                .any(|(i, r)| i != except && (!r.steal.is_empty()))
+    }
+
+    pub(crate) fn set_name(&self, meta: &Meta, name: &str) {
+        meta.set_named();
+        lock(&self.names).insert(meta.id(), Arc::from(name));
+    }
+
+    pub(crate) fn name_of(&self, meta: &Meta) -> Option<Arc<str>> {
+        if meta.is_named() {
+            lock(&self.names).get(&meta.id()).cloned()
+        } else {
+            None
+        }
+    }
+
+    /// Bookkeeping when a goroutine is dropped anywhere but on one of our
+    /// workers.
+    pub(crate) fn goroutine_dropped_elsewhere(&self, meta: &Meta) {
+        self.forget(meta);
+        self.external_live.fetch_sub(1, Relaxed);
+    }
+
+    /// Removes a dropped goroutine's registry entry and name.
+    pub(crate) fn forget(&self, meta: &Meta) {
+        if let Some(slot) = meta.clear_registered() {
+            let waker = self.registry.unregister(slot, meta);
+            drop(waker);
+        }
+        if meta.is_named() {
+            lock(&self.names).remove(&meta.id());
+        }
+    }
+
+    /// Live goroutines (main goroutines in `block_on` included).
+    pub(crate) fn num_goroutines(&self) -> usize {
+        // Relaxed: a snapshot; exact only when the runtime is quiet, as Go's.
+        let workers: isize = self.remotes.iter().map(|r| r.live.load(Relaxed)).sum();
+        let total = workers + self.external_live.load(Relaxed) + self.mains.load(Relaxed) as isize;
+        total.max(0) as usize
+    }
+}

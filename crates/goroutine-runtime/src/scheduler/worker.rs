@@ -1,0 +1,402 @@
+//! A worker: one OS thread running goroutines from its own queue, its LIFO
+//! slot, the global injector, and other workers' queues.
+//!
+//! ```text
+//!                 spawn / wake from a worker            wake from elsewhere
+//!                        │                                     │
+//!   ┌────────────────────▼──────────┐                  ┌───────▼────────┐
+//!   │ worker 0: LIFO slot + ring(256)│ ◄── steal half ─► │ global injector │
+//!   └───────────────────────────────┘                  └────────────────┘
+//! ```
+//!
+//! Each turn of the loop (`tick`) picks, in order:
+//! 1. every 61st tick, the global injector first (fairness: two goroutines
+//!    waking each other through the LIFO slot cannot starve it; Go's
+//!    constant), after checking timers;
+//! 2. the LIFO slot, the local queue, a batch from the injector;
+//! 3. if allowed to search, half of a random victim's queue;
+//! 4. otherwise park (see `park`).
+//!
+//! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
+//! lands in the LIFO slot and runs next, inheriting the rest of the budget,
+//! at most `MAX_LIFO_POLLS` times in a row; a goroutine that yields (or
+//! whose budget ran out) goes to the back of the queue.
+//!
+//! Shutdown: the worker sees `Shared::is_closed` between polls, leaves the
+//! loop, and drops every goroutine left in its queue and LIFO slot (their
+//! destructors run on this thread).
+
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::fence;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Instant;
+
+use super::queue::{self, Local};
+use super::shared::{Remote, Shared};
+use crate::context;
+use crate::coop::{self, Budget};
+use crate::task::{reserve_ids, GoroutineId, Meta, Runnable, ID_BATCH};
+use crate::wait::WaitReason;
+
+/// Check the injector (and timers) first every this many ticks (Go).
+const GLOBAL_INTERVAL: u32 = 61;
+
+/// LIFO-slot polls in a row before the slot's goroutine must queue (tokio
+/// PR #5712: an unbounded chain starved the rest of the queue).
+const MAX_LIFO_POLLS: u32 = 3;
+
+pub(crate) struct Worker {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) index: usize,
+    /// Set while this worker fires timers: wakes then go to the back of the
+    /// queue, not the LIFO slot (they were not caused by the running
+    /// goroutine).
+    in_driver: Cell<bool>,
+    core: RefCell<Core>,
+}
+
+/// State only this worker's thread touches. Never borrowed across a poll or
+/// a drop of a goroutine, so code running inside those (spawns, wakes) can
+/// borrow it; where it cannot, it falls back to the injector.
+struct Core {
+    local: Local<Runnable>,
+    tick: u32,
+    rng: FastRand,
+    is_searching: bool,
+    next_id: u64,
+    id_end: u64,
+}
+
+impl Worker {
+    /// The thread body of worker `index`.
+    pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Runnable>) {
+        let worker = Worker {
+            shared,
+            index,
+            in_driver: Cell::new(false),
+            core: RefCell::new(Core {
+                local,
+                tick: 0,
+                rng: FastRand::new(index as u64 + 1),
+                is_searching: false,
+                next_id: 0,
+                id_end: 0,
+            }),
+        };
+        let guard = context::set_worker(&worker);
+        worker.run_loop();
+        worker.drain();
+        drop(guard);
+    }
+
+    fn remote(&self) -> &Remote {
+        &self.shared.remotes[self.index]
+    }
+
+    /// True if `meta`'s goroutine belongs to this worker's runtime.
+    #[inline]
+    pub(crate) fn owns(&self, meta: &Meta) -> bool {
+        meta.runtime() == self.shared.index
+    }
+
+    fn run_loop(&self) {
+        while !self.shared.is_closed() {
+            if let Some(task) = self.next_task() {
+                self.run_task(task);
+            } else if let Some(task) = self.steal_work() {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    fn next_task(&self) -> Option<Runnable> {
+        let tick = {
+            let mut core = self.core.borrow_mut();
+            core.tick = core.tick.wrapping_add(1);
+            core.tick
+        };
+        if tick % GLOBAL_INTERVAL == 0 {
+            self.maintenance();
+            if let Ok(task) = self.shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.remote().lifo.take() {
+            return Some(task);
+        }
+        let mut core = self.core.borrow_mut();
+        if let Some(task) = core.local.pop() {
+            return Some(task);
+        }
+        self.pull_inject(&mut core)
+    }
+
+    /// Takes a fair share of the injector: one to run, the rest queued.
+    fn pull_inject(&self, core: &mut Core) -> Option<Runnable> {
+        let inject = &self.shared.inject;
+        let len = inject.len();
+        if len == 0 {
+            return None;
+        }
+        let n = (len / self.shared.remotes.len() + 1).min(queue::CAPACITY / 2);
+        let first = inject.pop().ok()?;
+        for _ in 1..n {
+            match inject.pop() {
+                Ok(task) => core.local.push_back(task, |t| self.overflow(t)),
+                Err(_) => break,
+            }
+        }
+        Some(first)
+    }
+
+    fn overflow(&self, task: Runnable) {
+        // Closed: dropping cancels the goroutine, as shutdown would.
+        if let Err(e) = self.shared.inject.push(task) {
+            drop(e.into_inner());
+        }
+    }
+
+    /// Pushes to the back of the local queue and wakes a sleeping worker if
+    /// nobody is searching, so it can steal.
+    fn push_back(&self, task: Runnable) {
+        match self.core.try_borrow_mut() {
+            Ok(mut core) => core.local.push_back(task, |t| self.overflow(t)),
+            // Re-entered from code running under a borrow: use the injector.
+            Err(_) => return self.shared.push_remote(task),
+        }
+        self.shared.notify_parked();
+    }
+
+    fn run_task(&self, task: Runnable) {
+        self.end_searching();
+        let mut budget = self.poll(task, Budget::initial(self.shared.config.budget));
+        let mut lifo_polls = 0;
+        while let Some(next) = self.remote().lifo.take() {
+            if budget.is_exhausted() || lifo_polls >= MAX_LIFO_POLLS {
+                self.push_back(next);
+                return;
+            }
+            lifo_polls += 1;
+            budget = self.poll(next, budget);
+        }
+    }
+
+    /// Polls one goroutine with `budget`; returns the budget left.
+    fn poll(&self, task: Runnable, budget: Budget) -> Budget {
+        let meta = task.metadata();
+        if meta.is_aborted() {
+            // Dropping the runnable drops the future: the goroutine ends
+            // and its JoinHandle reports cancellation.
+            drop(task);
+            return budget;
+        }
+        meta.set_running(self.shared.clock_ms());
+        coop::with_budget(budget, || task.run()).1
+    }
+
+    fn end_searching(&self) {
+        let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
+        if was_searching && self.shared.idle.transition_worker_from_searching() {
+            // The last searcher found work: wake another to keep looking.
+            self.shared.notify_parked();
+        }
+    }
+
+    fn steal_work(&self) -> Option<Runnable> {
+        let mut core = self.core.borrow_mut();
+        if !core.is_searching {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let n = self.shared.remotes.len();
+        let start = core.rng.below(n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = self.shared.remotes[victim]
+                .steal
+                .steal_into(&mut core.local)
+            {
+                return Some(task);
+            }
+        }
+        self.pull_inject(&mut core)
+    }
+
+    /// Sleeps until there may be work: woken by a submitter, by a timer
+    /// (when this worker owns the timer driver), or by shutdown.
+    fn park(&self) {
+        let is_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
+        let is_last_searcher = self
+            .shared
+            .idle
+            .transition_worker_to_parked(self.index, is_searching);
+        // SeqCst fence: the parker's StoreLoad barrier (see idle.rs).
+        fence(SeqCst);
+        let work_pending = if is_last_searcher {
+            self.shared.has_remote_work(self.index)
+        } else {
+            !self.shared.inject.is_empty()
+        };
+        if work_pending {
+            self.shared.notify_parked();
+        }
+        loop {
+            let owns_driver = self.shared.driver.try_own(self.index);
+            let deadline = if owns_driver {
+                self.shared.driver.park_deadline()
+            } else {
+                None
+            };
+            let notified = self.remote().parker.park(deadline);
+            if owns_driver {
+                self.shared.driver.disown();
+            }
+            if self.shared.is_closed() {
+                return;
+            }
+            if !self.shared.idle.is_parked(self.index) {
+                // A submitter woke us and counted us as searching.
+                self.core.borrow_mut().is_searching = true;
+                break;
+            }
+            if owns_driver && !notified {
+                // Our timer deadline came: get up to fire it.
+                if !self.shared.idle.unpark_worker_by_id(self.index) {
+                    self.core.borrow_mut().is_searching = true;
+                }
+                break;
+            }
+            // Spurious, or the driver's deadline moved: sleep again.
+        }
+        let now = Instant::now();
+        self.shared.tick_clock(now);
+        self.fire_timers(now);
+    }
+
+    /// Every `GLOBAL_INTERVAL` ticks: refresh the clock, fire due timers.
+    fn maintenance(&self) {
+        let now = Instant::now();
+        self.shared.tick_clock(now);
+        self.fire_timers(now);
+    }
+
+    fn fire_timers(&self, now: Instant) {
+        if self.shared.driver.is_due(now) {
+            self.in_driver.set(true);
+            self.shared.driver.process(now);
+            self.in_driver.set(false);
+        }
+    }
+
+    /// Drops everything left in this worker's queues (shutdown).
+    fn drain(&self) {
+        loop {
+            let task = self
+                .remote()
+                .lifo
+                .take()
+                .or_else(|| self.core.borrow_mut().local.pop());
+            match task {
+                // Dropped outside the borrow: destructors may schedule.
+                Some(task) => drop(task),
+                None => break,
+            }
+        }
+    }
+
+    // ---- called from goroutines running on this worker -------------------
+
+    /// Schedules a goroutine woken on this thread.
+    #[inline]
+    pub(crate) fn schedule(&self, task: Runnable, is_yield: bool) {
+        task.metadata().set_runnable(self.shared.clock_ms());
+        if self.shared.is_closed() {
+            return drop(task);
+        }
+        if is_yield || self.in_driver.get() {
+            self.push_back(task);
+        } else if let Some(prev) = self.remote().lifo.put(task) {
+            self.push_back(prev);
+        }
+    }
+
+    /// Spawns a goroutine onto this worker's queue.
+    pub(crate) fn spawn_local(&self, task: Runnable) {
+        self.add_live(1);
+        task.metadata().set_runnable(self.shared.clock_ms());
+        self.push_back(task);
+    }
+
+    /// A fresh goroutine id, from this worker's batch.
+    pub(crate) fn next_id(&self) -> GoroutineId {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return GoroutineId::from_u64(reserve_ids(1));
+        };
+        if core.next_id == core.id_end {
+            core.next_id = reserve_ids(ID_BATCH);
+            core.id_end = core.next_id + ID_BATCH;
+        }
+        let id = core.next_id;
+        core.next_id += 1;
+        GoroutineId::from_u64(id)
+    }
+
+    fn add_live(&self, delta: isize) {
+        let live = &self.remote().live;
+        // Load + store, no RMW: only this thread writes its counter.
+        live.store(live.load(Relaxed) + delta, Relaxed);
+    }
+
+    /// A goroutine's poll returned `Pending`.
+    pub(crate) fn goroutine_parked(&self, meta: &Meta, reason: WaitReason, waker: &Waker) {
+        meta.set_waiting(reason, self.shared.clock_ms());
+        if meta.registered_slot().is_some() {
+            return;
+        }
+        match self.shared.registry.register(self.index, meta, waker) {
+            Some(slot) => {
+                meta.mark_registered(slot);
+                // Pairs with `abort`: it saw us unregistered, so we must
+                // look at its flag now that we are registered.
+                if meta.is_aborted() {
+                    waker.wake_by_ref();
+                }
+            }
+            // Shutting down: get rescheduled, which drops us.
+            None => waker.wake_by_ref(),
+        }
+    }
+
+    /// A goroutine of this runtime is being dropped on this worker.
+    pub(crate) fn goroutine_dropped(&self, meta: &Meta) {
+        self.shared.forget(meta);
+        self.add_live(-1);
+    }
+}
+
+/// xorshift64*, for picking steal victims.
+struct FastRand(u64);
+
+impl FastRand {
+    fn new(seed: u64) -> FastRand {
+        FastRand(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize) % n.max(1)
+    }
+}

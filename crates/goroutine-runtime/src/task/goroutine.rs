@@ -1,0 +1,65 @@
+//! The future every goroutine is wrapped in: it tells the runtime when the
+//! goroutine parks, panics or goes away.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::meta::Meta;
+use crate::context;
+use crate::wait;
+
+pin_project_lite::pin_project! {
+    /// `F`, plus bookkeeping around each poll and on drop.
+    pub(crate) struct Goroutine<'a, F> {
+        meta: &'a Meta,
+        #[pin]
+        inner: F,
+    }
+
+    impl<'a, F> PinnedDrop for Goroutine<'a, F> {
+        fn drop(this: Pin<&mut Self>) {
+            crate::runtime::goroutine_dropped(this.meta);
+        }
+    }
+}
+
+impl<'a, F> Goroutine<'a, F> {
+    pub(crate) fn new(meta: &'a Meta, inner: F) -> Goroutine<'a, F> {
+        Goroutine { meta, inner }
+    }
+}
+
+/// Runs during unwinding out of a goroutine's poll.
+struct PanicGuard<'a>(&'a Meta);
+
+impl Drop for PanicGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            crate::runtime::goroutine_panicked(self.0);
+        }
+    }
+}
+
+impl<F: Future> Future for Goroutine<'_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let meta: &Meta = this.meta;
+        let guard = PanicGuard(meta);
+        let poll = this.inner.poll(cx);
+        std::mem::forget(guard);
+        if poll.is_pending() {
+            let reason = wait::take_wait_reason();
+            context::with_worker(|w| match w {
+                Some(w) if w.owns(meta) => w.goroutine_parked(meta, reason, cx.waker()),
+                // Goroutines are only polled by their own runtime's workers
+                // (and blocking tasks never return `Pending`).
+                _ => {}
+            });
+        }
+        poll
+    }
+}

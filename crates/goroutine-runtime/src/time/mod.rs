@@ -1,0 +1,194 @@
+//! The timer driver: one timing wheel per runtime, driven by the workers.
+//!
+//! No thread exists just for timers. A worker that runs out of work and
+//! finds the driver free *owns* it while it sleeps, with the next expiry as
+//! its timeout; workers that are busy check for due timers every 61 polls.
+//! So an idle runtime with no timers sleeps with no deadline at all, and an
+//! idle runtime with timers wakes exactly when the next one is due.
+//!
+//! Protocol between an inserter and the owning worker, both under the
+//! wheel lock: the owner computes its deadline and records it in
+//! `owner_until`; an inserter whose deadline is earlier than `owner_until`
+//! unparks the owner, which then recomputes. Whichever takes the lock
+//! second sees the other's write.
+
+mod wheel;
+
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::Mutex;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use crate::loom::lock_std as lock;
+pub(crate) use wheel::Insert;
+use wheel::Wheel;
+
+const NO_OWNER: usize = usize::MAX;
+const NEVER: u64 = u64::MAX;
+
+pub(crate) struct Driver {
+    start: Instant,
+    inner: Mutex<Inner>,
+    /// Worker that sleeps in the driver, or `NO_OWNER`.
+    owner: AtomicUsize,
+    /// Copy of the wheel's next expiration tick (`NEVER` if none), so busy
+    /// workers can check for due timers without the lock.
+    next_expiry: AtomicU64,
+}
+
+struct Inner {
+    wheel: Wheel,
+    /// The tick the owner sleeps until (`NEVER`: no deadline).
+    owner_until: u64,
+    /// Reused buffer of fired wakers.
+    fired: Vec<Waker>,
+}
+
+impl Driver {
+    pub(crate) fn new() -> Driver {
+        Driver {
+            start: Instant::now(),
+            inner: Mutex::new(Inner {
+                wheel: Wheel::new(),
+                owner_until: NEVER,
+                fired: Vec::new(),
+            }),
+            owner: AtomicUsize::new(NO_OWNER),
+            next_expiry: AtomicU64::new(NEVER),
+        }
+    }
+
+    /// The first tick at or after `deadline` (rounding up: never early).
+    fn tick_for(&self, deadline: Instant) -> u64 {
+        let d = deadline.saturating_duration_since(self.start);
+        let ms = d.as_millis();
+        let ms = if d > Duration::from_millis(ms as u64) {
+            ms + 1
+        } else {
+            ms
+        };
+        u64::try_from(ms).unwrap_or(NEVER - 1)
+    }
+
+    /// The last tick that has fully passed at `now` (rounding down).
+    fn tick_at(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.start).as_millis() as u64
+    }
+
+    fn instant_of(&self, tick: u64) -> Option<Instant> {
+        self.start.checked_add(Duration::from_millis(tick))
+    }
+
+    fn publish_next(&self, inner: &Inner) {
+        let next = inner.wheel.next_expiration().unwrap_or(NEVER);
+        // Relaxed: a hint for busy workers; the lock orders the real data.
+        self.next_expiry.store(next, Relaxed);
+    }
+
+    /// Registers `waker` for `deadline`. Returns the worker to unpark (the
+    /// owner, if it sleeps past the new deadline) alongside the outcome.
+    pub(crate) fn insert(&self, deadline: Instant, waker: &Waker) -> (Insert, Option<usize>) {
+        let tick = self.tick_for(deadline);
+        let mut inner = lock(&self.inner);
+        let out = inner.wheel.insert(tick, waker.clone());
+        let mut wake = None;
+        if let Insert::Pending(_) = out {
+            self.publish_next(&inner);
+            if tick < inner.owner_until {
+                // Acquire: pairs with the Release in `try_own`.
+                let owner = self.owner.load(Acquire);
+                if owner != NO_OWNER {
+                    // The owner will recompute its deadline when it wakes.
+                    inner.owner_until = tick;
+                    wake = Some(owner);
+                }
+            }
+        }
+        (out, wake)
+    }
+
+    /// Frees `key`; true if it was still pending.
+    pub(crate) fn remove(&self, key: u32) -> bool {
+        let (was_pending, waker) = {
+            let mut inner = lock(&self.inner);
+            let out = inner.wheel.remove(key);
+            self.publish_next(&inner);
+            out
+        };
+        drop(waker);
+        was_pending
+    }
+
+    /// If `key` fired, frees it and returns true; otherwise refreshes its
+    /// waker.
+    pub(crate) fn poll_key(&self, key: u32, waker: &Waker) -> bool {
+        let mut inner = lock(&self.inner);
+        if inner.wheel.is_fired(key) {
+            let (_, w) = inner.wheel.remove(key);
+            debug_assert!(w.is_none());
+            true
+        } else {
+            inner.wheel.set_waker(key, waker);
+            false
+        }
+    }
+
+    /// True if a timer may be due at `now` (cheap, no lock).
+    pub(crate) fn is_due(&self, now: Instant) -> bool {
+        self.next_expiry.load(Relaxed) <= self.tick_at(now)
+    }
+
+    /// Fires every timer due at `now`; returns how many goroutines it woke.
+    pub(crate) fn process(&self, now: Instant) -> usize {
+        let tick = self.tick_at(now);
+        let mut fired = {
+            let mut inner = lock(&self.inner);
+            let mut fired = std::mem::take(&mut inner.fired);
+            inner.wheel.advance(tick, &mut fired);
+            self.publish_next(&inner);
+            fired
+        };
+        let n = fired.len();
+        for w in fired.drain(..) {
+            w.wake();
+        }
+        // Give the buffer back for next time (another worker may have put
+        // one back meanwhile; keep the larger).
+        let mut inner = lock(&self.inner);
+        if inner.fired.capacity() < fired.capacity() {
+            inner.fired = fired;
+        }
+        n
+    }
+
+    /// Tries to become the worker that sleeps for the timers.
+    pub(crate) fn try_own(&self, worker: usize) -> bool {
+        // AcqRel: Acquire sees the previous owner's `disown`; Release
+        // publishes ownership to inserters.
+        self.owner
+            .compare_exchange(NO_OWNER, worker, AcqRel, Relaxed)
+            .is_ok()
+    }
+
+    /// For the owner: the instant to sleep until (`None`: no timers).
+    pub(crate) fn park_deadline(&self) -> Option<Instant> {
+        let mut inner = lock(&self.inner);
+        let next = inner.wheel.next_expiration().unwrap_or(NEVER);
+        inner.owner_until = next;
+        (next != NEVER).then(|| self.instant_of(next)).flatten()
+    }
+
+    /// For the owner, when it stops sleeping.
+    pub(crate) fn disown(&self) {
+        let mut inner = lock(&self.inner);
+        inner.owner_until = NEVER;
+        // Release: pairs with the AcqRel CAS of the next `try_own`.
+        self.owner.store(NO_OWNER, Release);
+    }
+
+    /// Pending timers.
+    pub(crate) fn pending(&self) -> usize {
+        lock(&self.inner).wheel.pending()
+    }
+}

@@ -1,0 +1,362 @@
+//! A hierarchical timing wheel: 6 levels of 64 slots, 1 ms per level-0
+//! slot, so level `L` slots span `64^L` ms and the wheel covers 2^36 ms
+//! (about 2.2 years); later deadlines park in the top level and are
+//! re-filed when their slot comes round.
+//!
+//! Insert and remove are O(1): each entry sits in a doubly linked list
+//! (through slab indices) hanging off one slot, and each level keeps an
+//! `occupied` bitmask so the next expiry is found with a rotate and a
+//! `trailing_zeros` per level.
+//!
+//! Invariants:
+//! 1. Every pending entry has `deadline > elapsed`; its level is the
+//!    highest 6-bit digit in which `deadline` and `elapsed` differ (capped
+//!    at the top level), its slot that digit of `deadline`.
+//! 2. So entries on level `L` are later than every entry on levels below
+//!    `L`, and the first level with an occupied slot holds the next expiry.
+//! 3. A slot's list is non-empty exactly when its `occupied` bit is set.
+
+use std::task::Waker;
+
+const LEVELS: usize = 6;
+const SLOT_BITS: u32 = 6;
+const SLOTS: usize = 1 << SLOT_BITS;
+const NIL: u32 = u32::MAX;
+
+/// Where an entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// In slot `slot` of level `level`.
+    Pending { level: u8, slot: u8 },
+    /// Fired; waiting for its owner to see it and free it.
+    Fired,
+    /// Unused slab slot (on the free list).
+    Free,
+}
+
+#[derive(Debug)]
+struct Entry {
+    deadline: u64,
+    waker: Option<Waker>,
+    prev: u32,
+    next: u32,
+    state: State,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Level {
+    occupied: u64,
+    heads: [u32; SLOTS],
+}
+
+#[derive(Debug)]
+pub(crate) struct Wheel {
+    /// Ticks (ms) processed so far.
+    elapsed: u64,
+    levels: [Level; LEVELS],
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    pending: usize,
+}
+
+/// Outcome of [`Wheel::insert`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Insert {
+    /// Registered under this key.
+    Pending(u32),
+    /// The deadline has already passed; nothing was registered.
+    Due,
+}
+
+fn level_for(elapsed: u64, deadline: u64) -> usize {
+    let masked = (elapsed ^ deadline) | (SLOTS as u64 - 1);
+    let significant = 63 - masked.leading_zeros() as usize;
+    (significant / SLOT_BITS as usize).min(LEVELS - 1)
+}
+
+fn slot_for(deadline: u64, level: usize) -> usize {
+    ((deadline >> (level as u32 * SLOT_BITS)) as usize) & (SLOTS - 1)
+}
+
+impl Wheel {
+    pub(crate) fn new() -> Wheel {
+        Wheel {
+            elapsed: 0,
+            levels: [Level {
+                occupied: 0,
+                heads: [NIL; SLOTS],
+            }; LEVELS],
+            entries: Vec::new(),
+            free: Vec::new(),
+            pending: 0,
+        }
+    }
+
+    /// Number of pending (not yet fired) entries.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Registers `waker` to be woken at tick `deadline`.
+    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> Insert {
+        if deadline <= self.elapsed {
+            return Insert::Due;
+        }
+        let entry = Entry {
+            deadline,
+            waker: Some(waker),
+            prev: NIL,
+            next: NIL,
+            state: State::Free,
+        };
+        let key = match self.free.pop() {
+            Some(k) => {
+                self.entries[k as usize] = entry;
+                k
+            }
+            None => {
+                let k = u32::try_from(self.entries.len()).expect("too many timers");
+                assert!(k != NIL, "too many timers");
+                self.entries.push(entry);
+                k
+            }
+        };
+        self.link(key);
+        self.pending += 1;
+        Insert::Pending(key)
+    }
+
+    /// Files pending entry `key` in its slot (invariant 1).
+    fn link(&mut self, key: u32) {
+        let deadline = self.entries[key as usize].deadline;
+        debug_assert!(deadline > self.elapsed);
+        let level = level_for(self.elapsed, deadline);
+        let slot = slot_for(deadline, level);
+        let head = self.levels[level].heads[slot];
+        if head != NIL {
+            self.entries[head as usize].prev = key;
+        }
+        let e = &mut self.entries[key as usize];
+        e.prev = NIL;
+        e.next = head;
+        e.state = State::Pending {
+            level: level as u8,
+            slot: slot as u8,
+        };
+        self.levels[level].heads[slot] = key;
+        self.levels[level].occupied |= 1 << slot;
+    }
+
+    /// Takes pending entry `key` out of its slot's list.
+    fn unlink(&mut self, key: u32) {
+        let e = &self.entries[key as usize];
+        let State::Pending { level, slot } = e.state else {
+            unreachable!("unlinking an entry that is not pending")
+        };
+        let (prev, next) = (e.prev, e.next);
+        let (level, slot) = (level as usize, slot as usize);
+        if prev == NIL {
+            self.levels[level].heads[slot] = next;
+            if next == NIL {
+                self.levels[level].occupied &= !(1 << slot);
+            }
+        } else {
+            self.entries[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.entries[next as usize].prev = prev;
+        }
+    }
+
+    /// Whether `key` has fired.
+    pub(crate) fn is_fired(&self, key: u32) -> bool {
+        self.entries[key as usize].state == State::Fired
+    }
+
+    /// Replaces the waker of a pending entry. Returns false if it fired.
+    pub(crate) fn set_waker(&mut self, key: u32, waker: &Waker) -> bool {
+        let e = &mut self.entries[key as usize];
+        if e.state == State::Fired {
+            return false;
+        }
+        match &mut e.waker {
+            Some(w) if w.will_wake(waker) => {}
+            w => *w = Some(waker.clone()),
+        }
+        true
+    }
+
+    /// Frees `key`, pending or fired. Returns true if it was still pending
+    /// (so removing it cancelled a wake-up), and the waker to drop outside
+    /// any lock.
+    pub(crate) fn remove(&mut self, key: u32) -> (bool, Option<Waker>) {
+        let was_pending = match self.entries[key as usize].state {
+            State::Pending { .. } => {
+                self.unlink(key);
+                self.pending -= 1;
+                true
+            }
+            State::Fired => false,
+            State::Free => unreachable!("timer key freed twice"),
+        };
+        let e = &mut self.entries[key as usize];
+        e.state = State::Free;
+        let waker = e.waker.take();
+        self.free.push(key);
+        (was_pending, waker)
+    }
+
+    /// Tick of the next slot to process: no entry is due before it.
+    pub(crate) fn next_expiration(&self) -> Option<u64> {
+        self.next_slot().map(|(_, _, when)| when)
+    }
+
+    fn next_slot(&self) -> Option<(usize, usize, u64)> {
+        // Invariant 2: the first occupied level holds the next expiry.
+        self.levels.iter().enumerate().find_map(|(level, l)| {
+            if l.occupied == 0 {
+                return None;
+            }
+            let shift = level as u32 * SLOT_BITS;
+            let slot_range = 1u64 << shift;
+            let level_range = slot_range << SLOT_BITS;
+            let now_slot = ((self.elapsed >> shift) as usize) & (SLOTS - 1);
+            let dist = l.occupied.rotate_right(now_slot as u32).trailing_zeros() as usize;
+            let slot = (now_slot + dist) & (SLOTS - 1);
+            let level_start = self.elapsed & !(level_range - 1);
+            let mut when = level_start + slot as u64 * slot_range;
+            if when <= self.elapsed {
+                when += level_range;
+            }
+            Some((level, slot, when))
+        })
+    }
+
+    /// Advances to tick `now`, pushing the wakers of every entry whose
+    /// deadline is `<= now` onto `fired` (entries become `Fired`).
+    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Waker>) {
+        while let Some((level, slot, when)) = self.next_slot() {
+            if when > now {
+                break;
+            }
+            self.elapsed = when;
+            let mut key = self.levels[level].heads[slot];
+            self.levels[level].heads[slot] = NIL;
+            self.levels[level].occupied &= !(1 << slot);
+            while key != NIL {
+                let next = self.entries[key as usize].next;
+                let e = &mut self.entries[key as usize];
+                if e.deadline <= when {
+                    e.state = State::Fired;
+                    self.pending -= 1;
+                    if let Some(w) = e.waker.take() {
+                        fired.push(w);
+                    }
+                } else {
+                    // Not due yet: cascade to a lower level.
+                    self.link(key);
+                }
+                key = next;
+            }
+        }
+        self.elapsed = self.elapsed.max(now);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn fire(w: &mut Wheel, now: u64) -> usize {
+        let mut v = Vec::new();
+        w.advance(now, &mut v);
+        v.len()
+    }
+
+    #[test]
+    fn entries_fire_at_their_tick_and_never_before() {
+        let mut w = Wheel::new();
+        let deadlines = [1u64, 2, 63, 64, 65, 100, 4095, 4096, 5000, 300_000, 1 << 37];
+        let keys: Vec<_> = deadlines
+            .iter()
+            .map(|&d| match w.insert(d, Waker::noop().clone()) {
+                Insert::Pending(k) => k,
+                Insert::Due => panic!("not due"),
+            })
+            .collect();
+        for (&d, &k) in deadlines.iter().zip(&keys) {
+            if d > 1 {
+                w.advance(d - 1, &mut Vec::new());
+                assert!(!w.is_fired(k), "deadline {d} fired early");
+            }
+            w.advance(d, &mut Vec::new());
+            assert!(w.is_fired(k), "deadline {d} did not fire");
+        }
+        assert_eq!(w.pending(), 0);
+    }
+
+    #[test]
+    fn removed_entries_do_not_fire_and_keys_are_reused() {
+        let mut w = Wheel::new();
+        let Insert::Pending(a) = w.insert(10, Waker::noop().clone()) else {
+            panic!()
+        };
+        let Insert::Pending(b) = w.insert(10, Waker::noop().clone()) else {
+            panic!()
+        };
+        assert_eq!(w.remove(a).0, true);
+        assert_eq!(fire(&mut w, 10), 1);
+        assert!(w.is_fired(b));
+        assert_eq!(w.remove(b).0, false, "already fired");
+        let Insert::Pending(c) = w.insert(20, Waker::noop().clone()) else {
+            panic!()
+        };
+        assert!(c == a || c == b);
+    }
+
+    #[test]
+    fn deadline_at_or_before_elapsed_is_due_at_once() {
+        let mut w = Wheel::new();
+        w.advance(50, &mut Vec::new());
+        assert_eq!(w.insert(50, Waker::noop().clone()), Insert::Due);
+        assert_eq!(w.insert(3, Waker::noop().clone()), Insert::Due);
+    }
+
+    /// Random deadlines against a sorted model: each fires in the first
+    /// advance that reaches it.
+    #[test]
+    fn random_deadlines_match_a_sorted_model() {
+        let mut w = Wheel::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut live = Vec::new();
+        let mut now = 0;
+        for _ in 0..2_000 {
+            let d = now + 1 + rand() % 200_000;
+            if let Insert::Pending(k) = w.insert(d, Waker::noop().clone()) {
+                live.push((d, k));
+            }
+            if rand() % 3 == 0 {
+                now += rand() % 5_000;
+                w.advance(now, &mut Vec::new());
+                for &(d, k) in &live {
+                    assert_eq!(w.is_fired(k), d <= now, "deadline {d} at {now}");
+                }
+                live.retain(|&(d, k)| {
+                    if d <= now {
+                        w.remove(k);
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+        }
+        assert_eq!(w.pending(), live.len());
+    }
+}

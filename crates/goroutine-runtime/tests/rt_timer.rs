@@ -1,0 +1,148 @@
+//! The timer driver as seen through `goroutine::timer::TimerEntry`.
+
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use goroutine::runtime::Builder;
+use goroutine::timer::TimerEntry;
+
+async fn sleep_until(deadline: Instant) {
+    let mut t = TimerEntry::new(Some(deadline));
+    poll_fn(|cx| t.poll_elapsed(cx)).await
+}
+
+#[test]
+fn a_timer_never_fires_before_its_deadline() {
+    let rt = Builder::new().workers(2).build().unwrap();
+    rt.block_on(async {
+        let hs: Vec<_> = (0..200u64)
+            .map(|i| {
+                goroutine::spawn(async move {
+                    let deadline = Instant::now() + Duration::from_micros(i * 137 % 5_000);
+                    sleep_until(deadline).await;
+                    assert!(Instant::now() >= deadline, "fired early");
+                })
+            })
+            .collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn timers_fire_in_deadline_order() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    rt.block_on(async move {
+        let start = Instant::now();
+        let hs: Vec<_> = [30u64, 10, 20, 5, 25]
+            .into_iter()
+            .map(|ms| {
+                let o = o.clone();
+                goroutine::spawn(async move {
+                    sleep_until(start + Duration::from_millis(ms)).await;
+                    o.lock().unwrap().push(ms);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(*order.lock().unwrap(), vec![5, 10, 20, 25, 30]);
+}
+
+#[test]
+fn a_deadline_in_the_past_fires_at_once() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    rt.block_on(async {
+        let mut t = TimerEntry::new(Some(Instant::now() - Duration::from_secs(1)));
+        poll_fn(|cx| t.poll_elapsed(cx)).await;
+        assert!(t.is_elapsed());
+    });
+}
+
+#[test]
+fn a_timer_polled_by_block_on_is_driven_by_the_workers() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    let start = Instant::now();
+    rt.block_on(sleep_until(start + Duration::from_millis(15)));
+    assert!(start.elapsed() >= Duration::from_millis(15));
+}
+
+#[test]
+fn a_timer_polled_by_another_executor_uses_the_global_runtime() {
+    let start = Instant::now();
+    futures::executor::block_on(sleep_until(start + Duration::from_millis(10)));
+    assert!(start.elapsed() >= Duration::from_millis(10));
+}
+
+#[test]
+fn dropped_timers_leave_the_wheel_at_once() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    rt.block_on(async {
+        let mut entries: Vec<_> = (0..1000)
+            .map(|_| TimerEntry::new(Some(Instant::now() + Duration::from_secs(3600))))
+            .collect();
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        for e in &mut entries {
+            assert!(e.poll_elapsed(&mut cx).is_pending());
+        }
+        assert_eq!(goroutine::timer::pending(), 1000);
+        drop(entries);
+        assert_eq!(goroutine::timer::pending(), 0);
+    });
+}
+
+#[test]
+fn an_earlier_timer_wakes_the_worker_sleeping_for_a_later_one() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    rt.block_on(async {
+        // The worker goes to sleep until the 10 s timer...
+        let far = goroutine::spawn(sleep_until(Instant::now() + Duration::from_secs(10)));
+        std::thread::sleep(Duration::from_millis(20));
+        // ...then a 10 ms one is registered from this (non-worker) thread.
+        let start = Instant::now();
+        sleep_until(start + Duration::from_millis(10)).await;
+        assert!(start.elapsed() < Duration::from_secs(5));
+        far.abort();
+    });
+}
+
+#[test]
+fn durations_of_days_and_never_do_not_overflow() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    rt.block_on(async {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut days =
+            TimerEntry::new(Instant::now().checked_add(Duration::from_secs(40 * 86_400)));
+        assert!(days.poll_elapsed(&mut cx).is_pending());
+        let mut years =
+            TimerEntry::new(Instant::now().checked_add(Duration::from_secs(10 * 365 * 86_400)));
+        assert!(years.poll_elapsed(&mut cx).is_pending());
+        let mut never = TimerEntry::new(None);
+        assert!(never.poll_elapsed(&mut cx).is_pending());
+    });
+}
+
+#[test]
+fn many_timers_with_equal_deadlines_all_fire() {
+    let rt = Builder::new().workers(2).build().unwrap();
+    rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_millis(20);
+        let hs: Vec<_> = (0..10_000)
+            .map(|_| goroutine::spawn(sleep_until(deadline)))
+            .collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+        assert!(Instant::now() >= deadline);
+        assert_eq!(goroutine::timer::pending(), 0);
+    });
+}

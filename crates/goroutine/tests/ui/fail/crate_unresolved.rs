@@ -1,0 +1,2 @@
+#[goroutine::main(crate = "no_such_crate")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[goroutine::main]
+fn main() {
+    println!("hello");
+}

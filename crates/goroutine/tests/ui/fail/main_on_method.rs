@@ -1,0 +1,8 @@
+struct Server;
+
+impl Server {
+    #[goroutine::main]
+    async fn serve(&self) {}
+}
+
+fn main() {}

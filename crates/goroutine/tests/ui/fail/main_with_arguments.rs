@@ -1,0 +1,4 @@
+#[goroutine::main]
+async fn main(args: Vec<String>) {
+    println!("{args:?}");
+}

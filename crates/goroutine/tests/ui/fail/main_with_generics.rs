@@ -1,0 +1,4 @@
+#[goroutine::main]
+async fn main<T: Default>() {
+    let _ = T::default();
+}

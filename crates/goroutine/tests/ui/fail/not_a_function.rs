@@ -1,0 +1,4 @@
+#[goroutine::main]
+struct Main;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[goroutine::main]
+async fn main() {
+    1 + 1
+}

@@ -1,0 +1,5 @@
+#[goroutine::test]
+#[test]
+async fn twice() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[goroutine::main(workers = 0)]
+async fn main() {}

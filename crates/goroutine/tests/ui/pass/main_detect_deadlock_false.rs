@@ -1,0 +1,2 @@
+#[goroutine::main(detect_deadlock = false, workers = 1)]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[goroutine::main]
+async fn main() {
+    println!("hello from the main goroutine");
+}
