@@ -8,27 +8,25 @@
 //! [`Context::done`] resolves for everyone watching any of them.
 //!
 //! ```
-//! use std::time::Duration;
-//! use goroutine::context;
+//! use goroutine::sync::context::{self, ContextError};
 //!
 //! # goroutine::block_on(async {
 //! let (ctx, cancel) = context::with_cancel(&context::background());
-//! let worker = {
-//!     let ctx = ctx.clone();
-//!     goroutine::spawn(async move {
-//!         let mut rounds = 0;
-//!         loop {
-//!             goroutine::select! {
-//!                 _ = ctx.done() => return (rounds, ctx.err()),
-//!                 _ = goroutine::time::sleep(Duration::from_millis(1)) => rounds += 1,
-//!             }
-//!         }
+//! let workers: Vec<_> = (0..3)
+//!     .map(|_| {
+//!         let ctx = ctx.clone();
+//!         goroutine::spawn(async move {
+//!             // Real work would race this against its own waiting in a
+//!             // `select!`; here the goroutine only waits to be told to stop.
+//!             ctx.done().await;
+//!             ctx.err()
+//!         })
 //!     })
-//! };
-//! goroutine::time::sleep(Duration::from_millis(5)).await;
-//! cancel.cancel();
-//! let (_rounds, err) = worker.await.unwrap();
-//! assert_eq!(err, Some(context::ContextError::Canceled));
+//!     .collect();
+//! cancel.cancel(); // every goroutine watching `ctx` (or a child) wakes
+//! for w in workers {
+//!     assert_eq!(w.await.unwrap(), Some(ContextError::Canceled));
+//! }
 //! # });
 //! ```
 //!
@@ -79,7 +77,7 @@ use self::deadline::{arm_deadline, DeadlineGuard};
 /// # Examples
 ///
 /// ```
-/// use goroutine::context::ContextError;
+/// use goroutine::sync::context::ContextError;
 /// assert_eq!(ContextError::Canceled.to_string(), "context canceled");
 /// assert_eq!(ContextError::DeadlineExceeded.to_string(), "context deadline exceeded");
 /// ```
@@ -129,7 +127,7 @@ impl Error for ContextError {}
 ///
 /// ```
 /// use std::time::Duration;
-/// use goroutine::context;
+/// use goroutine::sync::context;
 ///
 /// # goroutine::block_on(async {
 /// let (ctx, _cancel) = context::with_timeout(&context::background(), Duration::from_millis(5));
@@ -155,7 +153,7 @@ pub struct Context {
 /// # Examples
 ///
 /// ```
-/// use goroutine::context;
+/// use goroutine::sync::context;
 /// let (ctx, cancel) = context::with_cancel(&context::background());
 /// let (child, _child_cancel) = context::with_cancel(&ctx);
 /// cancel.cancel();
@@ -172,7 +170,7 @@ pub struct CancelFunc {
 /// # Examples
 ///
 /// ```
-/// let bg = goroutine::context::background();
+/// let bg = goroutine::sync::context::background();
 /// assert_eq!(bg.err(), None);
 /// assert_eq!(bg.deadline(), None);
 /// ```
@@ -188,7 +186,7 @@ pub fn background() -> Context {
 /// # Examples
 ///
 /// ```
-/// use goroutine::context;
+/// use goroutine::sync::context;
 /// # goroutine::block_on(async {
 /// let (ctx, cancel) = context::with_cancel(&context::background());
 /// assert_eq!(ctx.err(), None);
@@ -215,7 +213,7 @@ pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
 ///
 /// ```
 /// use std::time::Duration;
-/// use goroutine::context;
+/// use goroutine::sync::context;
 /// # goroutine::block_on(async {
 /// let (ctx, cancel) = context::with_timeout(&context::background(), Duration::from_secs(60));
 /// assert!(ctx.deadline().is_some());
@@ -242,7 +240,7 @@ pub fn with_timeout(parent: &Context, timeout: Duration) -> (Context, CancelFunc
 ///
 /// ```
 /// use std::time::Instant;
-/// use goroutine::context;
+/// use goroutine::sync::context;
 /// let (ctx, _cancel) = context::with_deadline(&context::background(), Instant::now());
 /// assert_eq!(ctx.err(), Some(context::ContextError::DeadlineExceeded));
 /// ```
@@ -286,17 +284,16 @@ impl Context {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::context;
+    /// use goroutine::sync::context;
     /// # goroutine::block_on(async {
     /// let (ctx, cancel) = context::with_cancel(&context::background());
-    /// let (tx, rx) = goroutine::chan::bounded::<u32>(0);
-    /// cancel.cancel();
-    /// let got = goroutine::select! {
-    ///     v = rx.recv() => v,
-    ///     _ = ctx.done() => None,
+    /// let watcher = {
+    ///     let ctx = ctx.clone();
+    ///     goroutine::spawn(async move { ctx.done().await })
     /// };
-    /// assert_eq!(got, None);
-    /// # drop(tx);
+    /// cancel.cancel();
+    /// watcher.await.unwrap(); // woken by the cancellation
+    /// ctx.done().await; // already done: resolves at once
     /// # });
     /// ```
     ///
@@ -316,7 +313,7 @@ impl Context {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::context;
+    /// use goroutine::sync::context;
     /// let (ctx, cancel) = context::with_cancel(&context::background());
     /// assert_eq!(ctx.err(), None);
     /// cancel.cancel();
@@ -333,7 +330,7 @@ impl Context {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// use goroutine::context;
+    /// use goroutine::sync::context;
     /// let at = Instant::now() + Duration::from_secs(30);
     /// let (parent, _c1) = context::with_deadline(&context::background(), at);
     /// let (child, _c2) = context::with_timeout(&parent, Duration::from_secs(3600));
@@ -380,7 +377,7 @@ impl CancelFunc {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::context;
+    /// use goroutine::sync::context;
     /// let (ctx, cancel) = context::with_cancel(&context::background());
     /// cancel.cancel();
     /// cancel.cancel(); // no effect

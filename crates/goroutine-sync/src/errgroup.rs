@@ -120,7 +120,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// let (group, ctx) = goroutine::sync::ErrGroup::<()>::with_context();
     /// group.go(async { Err(()) });
     /// assert_eq!(group.wait().await, Err(()));
-    /// assert_eq!(ctx.err(), Some(goroutine::context::ContextError::Canceled));
+    /// assert_eq!(ctx.err(), Some(goroutine::sync::context::ContextError::Canceled));
     /// # });
     /// ```
     pub fn with_context() -> (ErrGroup<E>, Context) {
@@ -133,7 +133,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::context;
+    /// use goroutine::sync::context;
     /// let (parent, cancel) = context::with_cancel(&context::background());
     /// let (_group, ctx) = goroutine::sync::ErrGroup::<()>::with_parent(&parent);
     /// cancel.cancel();
@@ -197,12 +197,14 @@ impl<E: Send + 'static> ErrGroup<E> {
     ///
     /// ```
     /// # goroutine::block_on(async {
+    /// use std::sync::Arc;
     /// let group = goroutine::sync::ErrGroup::<()>::new();
     /// group.set_limit(1);
-    /// let (tx, rx) = goroutine::chan::bounded::<()>(0);
-    /// assert!(group.try_go(async move { rx.recv().await; Ok(()) }));
+    /// let gate = Arc::new(goroutine::sync::Semaphore::new(0));
+    /// let g = gate.clone();
+    /// assert!(group.try_go(async move { g.acquire().await.forget(); Ok(()) }));
     /// assert!(!group.try_go(async { Ok(()) }), "the only slot is taken");
-    /// tx.send(()).await.unwrap();
+    /// gate.add_permits(1);
     /// group.wait().await.unwrap();
     /// # });
     /// ```

@@ -87,12 +87,22 @@ struct LockWait {
     passed_over: u32,
 }
 
+/// The starvation clock; unit tests freeze and advance it by hand.
+#[cfg(not(loom))]
+fn now() -> std::time::Instant {
+    #[cfg(test)]
+    if let Some(t) = tests::frozen_now() {
+        return t;
+    }
+    std::time::Instant::now()
+}
+
 impl LockWait {
     fn new() -> LockWait {
         LockWait {
             notified: false,
             #[cfg(not(loom))]
-            since: std::time::Instant::now(),
+            since: now(),
             #[cfg(loom)]
             passed_over: 0,
         }
@@ -111,7 +121,7 @@ impl LockWait {
     /// True when this waiter has waited past the starvation threshold.
     fn starving(&self) -> bool {
         #[cfg(not(loom))]
-        return self.since.elapsed() > STARVATION_THRESHOLD;
+        return now().saturating_duration_since(self.since) > STARVATION_THRESHOLD;
         #[cfg(loom)]
         return self.passed_over > 0;
     }
@@ -622,9 +632,29 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use std::cell::Cell;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::task::Wake;
+    use std::time::Instant;
+
+    thread_local! {
+        static FROZEN: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+
+    pub(super) fn frozen_now() -> Option<Instant> {
+        FROZEN.with(Cell::get)
+    }
+
+    /// Stops the starvation clock on this thread, so the tests below do
+    /// not depend on how fast they run (Miri is slow).
+    fn freeze_clock() {
+        FROZEN.with(|c| c.set(Some(Instant::now())));
+    }
+
+    fn advance_clock(d: std::time::Duration) {
+        FROZEN.with(|c| c.set(c.get().map(|t| t + d)));
+    }
 
     /// A waker that counts its wakes.
     #[derive(Default)]
@@ -657,6 +687,7 @@ mod tests {
 
     #[test]
     fn unlock_wakes_the_first_waiter_only() {
+        freeze_clock();
         let m = Mutex::new(());
         let g = m.try_lock().unwrap();
         let (c1, w1) = counting();
@@ -681,6 +712,7 @@ mod tests {
 
     #[test]
     fn dropped_woken_waiter_passes_the_wakeup_on() {
+        freeze_clock();
         let m = Mutex::new(());
         let g = m.try_lock().unwrap();
         let (_, w1) = counting();
@@ -704,6 +736,7 @@ mod tests {
         // Go: TestMutexFairness, made deterministic. A barging owner keeps
         // re-locking; once the waiter has waited past the threshold the next
         // unlock hands the lock to it.
+        freeze_clock();
         let m = Mutex::new(());
         let mut g = m.try_lock().unwrap();
         let (_, w) = counting();
@@ -716,7 +749,7 @@ mod tests {
             poll(&mut waiter, &w).is_pending(),
             "the waiter lost the race"
         );
-        std::thread::sleep(STARVATION_THRESHOLD * 2);
+        advance_clock(STARVATION_THRESHOLD * 2);
         drop(g);
         // Starvation mode: the lock went to the waiter, not back to the pool.
         assert!(
@@ -728,6 +761,7 @@ mod tests {
 
     #[test]
     fn newcomer_queues_behind_a_starving_waiter() {
+        freeze_clock();
         let m = Mutex::new(Vec::new());
         let g = m.try_lock().unwrap();
         let (_, w) = counting();
@@ -735,7 +769,7 @@ mod tests {
         assert!(poll(&mut first, &w).is_pending());
         let mut second = m.lock();
         assert!(poll(&mut second, &w).is_pending());
-        std::thread::sleep(STARVATION_THRESHOLD * 2);
+        advance_clock(STARVATION_THRESHOLD * 2);
         drop(g); // hand-off to `first`, starvation mode stays on: `second` waits too
         assert_eq!(m.state_bits(), (true, true, true));
         let mut third = m.lock();
@@ -764,6 +798,7 @@ mod tests {
 
     #[test]
     fn dropped_future_holding_a_handoff_passes_the_lock_on() {
+        freeze_clock();
         let m = Mutex::new(());
         let g = m.try_lock().unwrap();
         let (_, w) = counting();
@@ -771,7 +806,7 @@ mod tests {
         let mut second = m.lock();
         assert!(poll(&mut first, &w).is_pending());
         assert!(poll(&mut second, &w).is_pending());
-        std::thread::sleep(STARVATION_THRESHOLD * 2);
+        advance_clock(STARVATION_THRESHOLD * 2);
         drop(g); // handed to `first`
         drop(first); // ... which is cancelled: `second` must get it
         assert!(poll(&mut second, &w).is_ready());
