@@ -246,7 +246,7 @@ impl<'m, T: ?Sized> Future for CondWait<'_, 'm, T> {
                     let woken = list.remove(*key).state;
                     drop(list);
                     progress.made_progress();
-                    let mutex: &'m Mutex<T> = *mutex;
+                    let mutex: &'m Mutex<T> = mutex;
                     this.step = Step::Relocking {
                         lock: mutex.lock(),
                         signalled: woken == Wake::Signal,

@@ -617,10 +617,25 @@ mod tests {
     #[test]
     fn dropped_children_leave_the_parent() {
         let (parent, _cancel) = with_cancel(&background());
-        let n = if cfg!(miri) { 20 } else { 1_000 };
+        let n = if cfg!(miri) { 20 } else { 10_000 };
         let children: Vec<_> = (0..n).map(|_| with_cancel(&parent)).collect();
         assert_eq!(parent.child_count(), n);
         drop(children);
+        assert_eq!(parent.child_count(), 0);
+    }
+
+    #[test]
+    fn cancelling_a_parent_reaches_every_child_and_empties_its_list() {
+        let (parent, cancel) = with_cancel(&background());
+        let n = if cfg!(miri) { 20 } else { 10_000 };
+        let children: Vec<_> = (0..n).map(|_| with_cancel(&parent)).collect();
+        let mut dones: Vec<_> = children.iter().map(|(c, _)| c.done()).collect();
+        assert!(dones.iter_mut().all(|d| poll(d).is_pending()));
+        cancel.cancel();
+        assert!(dones.iter_mut().all(|d| poll(d).is_ready()));
+        assert!(children
+            .iter()
+            .all(|(c, _)| c.err() == Some(ContextError::Canceled)));
         assert_eq!(parent.child_count(), 0);
     }
 

@@ -454,7 +454,7 @@ mod tests {
             assert!(poll(r).is_pending());
         }
         drop(w);
-        let guards: Vec<_> = readers.iter_mut().map(|r| poll(r)).collect();
+        let guards: Vec<_> = readers.iter_mut().map(poll).collect();
         assert!(guards.iter().all(Poll::is_ready));
     }
 
