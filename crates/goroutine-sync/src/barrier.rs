@@ -143,6 +143,16 @@ impl BarrierWaitResult {
 }
 
 /// Future returned by [`Barrier::wait`].
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let b = goroutine::sync::Barrier::new(1);
+/// let wait: goroutine::sync::futures::BarrierWait<'_> = b.wait();
+/// assert!(wait.await.is_leader());
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,

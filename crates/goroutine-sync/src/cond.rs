@@ -209,6 +209,26 @@ enum Step<'m, T: ?Sized> {
 }
 
 /// Future returned by [`Cond::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use goroutine::sync::{futures::CondWait, Cond, Mutex};
+/// # goroutine::block_on(async {
+/// let pair = Arc::new((Mutex::new(false), Cond::new()));
+/// let p = pair.clone();
+/// goroutine::go!(async move {
+///     *p.0.lock().await = true;
+///     p.1.signal();
+/// });
+/// let mut g = pair.0.lock().await;
+/// while !*g {
+///     let wait: CondWait<'_, '_, bool> = pair.1.wait(g);
+///     g = wait.await;
+/// }
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct CondWait<'c, 'm, T: ?Sized> {
     cond: &'c Cond,

@@ -552,6 +552,18 @@ impl Drop for Node {
 }
 
 /// Future returned by [`Context::done`].
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::sync::context;
+/// # goroutine::block_on(async {
+/// let (ctx, cancel) = context::with_cancel(&context::background());
+/// let done: context::Done<'_> = ctx.done();
+/// cancel.cancel();
+/// done.await;
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Done<'a> {
     node: Option<&'a Node>,

@@ -87,6 +87,20 @@ pub use waitgroup::WaitGroup;
 
 /// The futures returned by this crate's waiting operations, for code that
 /// names them (to store one in a struct, say). Most code just `.await`s.
+///
+/// ```
+/// use goroutine::sync::{futures::Lock, Mutex};
+///
+/// struct Pending<'a> {
+///     lock: Lock<'a, u32>,
+/// }
+///
+/// # goroutine::block_on(async {
+/// let m = Mutex::new(3);
+/// let p = Pending { lock: m.lock() };
+/// assert_eq!(*p.lock.await, 3);
+/// # });
+/// ```
 pub mod futures {
     pub use crate::barrier::BarrierWait;
     pub use crate::cond::CondWait;

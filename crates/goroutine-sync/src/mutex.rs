@@ -501,6 +501,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 /// Future returned by [`Mutex::lock`].
 ///
 /// 16 bytes: the mutex reference and a slot number in its wait list.
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::sync::{futures::Lock, Mutex, MutexGuard};
+/// # goroutine::block_on(async {
+/// let m = Mutex::new(1);
+/// let pending: Lock<'_, i32> = m.lock(); // nothing happens until awaited
+/// let guard: MutexGuard<'_, i32> = pending.await;
+/// assert_eq!(*guard, 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Lock<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,

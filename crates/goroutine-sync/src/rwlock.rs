@@ -250,6 +250,16 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// Future returned by [`RwLock::read`].
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let lock = goroutine::sync::RwLock::new(1);
+/// let read: goroutine::sync::futures::Read<'_, i32> = lock.read();
+/// assert_eq!(*read.await, 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Read<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
@@ -275,6 +285,17 @@ impl<T: ?Sized> fmt::Debug for Read<'_, T> {
 }
 
 /// Future returned by [`RwLock::write`].
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let lock = goroutine::sync::RwLock::new(1);
+/// let write: goroutine::sync::futures::Write<'_, i32> = lock.write();
+/// *write.await = 2;
+/// assert_eq!(lock.into_inner(), 2);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Write<'a, T: ?Sized> {
     lock: &'a RwLock<T>,

@@ -100,6 +100,13 @@ pub struct Semaphore {
 
 impl Semaphore {
     /// The most permits a semaphore can hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goroutine::sync::Semaphore;
+    /// assert_eq!(Semaphore::new(Semaphore::MAX_PERMITS).available_permits(), usize::MAX >> 3);
+    /// ```
     pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
     const_fn! {
@@ -501,6 +508,16 @@ impl fmt::Debug for Semaphore {
 
 /// Future returned by [`Semaphore::acquire`] and
 /// [`Semaphore::acquire_many`].
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let sem = goroutine::sync::Semaphore::new(2);
+/// let acquire: goroutine::sync::futures::Acquire<'_> = sem.acquire_many(2);
+/// assert_eq!(acquire.await.num_permits(), 2);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Acquire<'a> {
     sem: &'a Semaphore,
@@ -542,6 +559,18 @@ impl fmt::Debug for Acquire<'_> {
 }
 
 /// Future returned by [`Semaphore::acquire_many_owned`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// # goroutine::block_on(async {
+/// let sem = Arc::new(goroutine::sync::Semaphore::new(1));
+/// let acquire: goroutine::sync::futures::AcquireOwned = sem.clone().acquire_many_owned(1);
+/// let permit: goroutine::sync::OwnedSemaphorePermit = acquire.await;
+/// assert_eq!(permit.num_permits(), 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct AcquireOwned {
     sem: Arc<Semaphore>,

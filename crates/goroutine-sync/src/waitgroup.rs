@@ -383,6 +383,18 @@ impl Drop for DoneOnDrop {
 }
 
 /// Future returned by [`WaitGroup::wait`].
+///
+/// 16 bytes: the group reference and a slot number in its wait list.
+///
+/// # Examples
+///
+/// ```
+/// # goroutine::block_on(async {
+/// let wg = goroutine::sync::WaitGroup::new();
+/// let wait: goroutine::sync::futures::Wait<'_> = wg.wait();
+/// wait.await; // counter is zero
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Wait<'a> {
     inner: &'a Inner,
