@@ -34,6 +34,7 @@ mod blocking;
 mod context;
 pub mod coop;
 pub mod debug;
+pub mod io;
 mod loom;
 mod registry;
 pub mod runtime;

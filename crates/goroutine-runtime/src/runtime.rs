@@ -287,7 +287,8 @@ impl Builder {
             panic_policy: self.panic_policy,
         };
         let (steals, locals) = Shared::new_queues(workers);
-        let shared = table::insert(|index| Arc::new(Shared::new(index, config, steals)))?;
+        let io = crate::io::IoDriver::new()?;
+        let shared = table::insert(|index| Arc::new(Shared::new(index, config, steals, io)))?;
         let threads = Arc::new(ThreadSet::default());
         let mut rt = Runtime {
             handle: Handle {

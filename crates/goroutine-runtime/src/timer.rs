@@ -131,7 +131,7 @@ impl TimerEntry {
         let (out, owner) = handle.shared.driver.insert(deadline, cx.waker());
         if let Some(worker) = owner {
             // The worker sleeping for the timers sleeps past our deadline.
-            handle.shared.remotes[worker].parker.unpark();
+            handle.shared.unpark(worker);
         }
         match out {
             Insert::Pending(key) => {

@@ -7,7 +7,7 @@ pub use goroutine_runtime::{
     block_on, go, maxprocs, num_goroutines, spawn, spawn_blocking, yield_now, GoroutineId,
     JoinError, JoinHandle,
 };
-pub use goroutine_runtime::{coop, debug, runtime, task, timer};
+pub use goroutine_runtime::{coop, debug, io, runtime, task, timer};
 
 /// Channels (`make(chan T)`), see the `goroutine-chan` crate.
 pub mod chan {

@@ -206,7 +206,7 @@ mod loom_tests {
                     work.store(true, SeqCst); // push to the injector
                     fence(SeqCst);
                     if idle.worker_to_notify().is_some() {
-                        parker.unpark();
+                        let _ = parker.unpark();
                     }
                 })
             };

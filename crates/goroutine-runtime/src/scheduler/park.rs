@@ -1,13 +1,16 @@
 //! Parking a worker thread: sleep until unparked or until a deadline.
 //!
 //! ```text
-//! EMPTY --park--> PARKED --unpark--> NOTIFIED --park returns--> EMPTY
+//! EMPTY --park--> PARKED ---------unpark--> NOTIFIED --park returns--> EMPTY
+//! EMPTY --park_driver--> PARKED_DRIVER --unpark--> NOTIFIED (+ poller notify)
 //! EMPTY --unpark--> NOTIFIED        (the next park returns at once)
 //! ```
 //!
 //! An unpark is never lost: it either finds the worker `PARKED` (and
 //! signals the condition variable under the lock the parker holds while
-//! deciding to sleep) or leaves `NOTIFIED` behind for the next park.
+//! deciding to sleep), finds it `PARKED_DRIVER` (and tells the caller to
+//! interrupt the poller, whose notification is sticky), or leaves
+//! `NOTIFIED` behind for the next park.
 
 use std::time::Instant;
 
@@ -18,6 +21,7 @@ use crate::loom::{lock, Condvar, Mutex};
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+const PARKED_DRIVER: usize = 3;
 
 #[derive(Default)]
 pub(crate) struct Parker {
@@ -94,17 +98,45 @@ impl Parker {
         self.cvar.wait(guard).unwrap()
     }
 
+    /// Sleeps inside `wait` (the I/O poller, for the worker that owns the
+    /// driver) instead of the condition variable. Returns true if it was
+    /// unparked.
+    pub(crate) fn park_driver(&self, wait: impl FnOnce()) -> bool {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return true;
+        }
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+            .is_err()
+        {
+            self.state.store(EMPTY, SeqCst);
+            return true;
+        }
+        wait();
+        self.state.swap(EMPTY, SeqCst) == NOTIFIED
+    }
+
     /// Wakes the parked thread, or makes its next `park` return at once.
-    pub(crate) fn unpark(&self) {
+    /// Returns true if the thread sleeps in the driver: the caller must then
+    /// interrupt the poller.
+    #[must_use = "a worker parked in the driver needs the poller notified"]
+    pub(crate) fn unpark(&self) -> bool {
         match self.state.swap(NOTIFIED, SeqCst) {
-            EMPTY | NOTIFIED => {}
+            EMPTY | NOTIFIED => false,
             PARKED => {
                 // Take the lock so the parker is either before its state
                 // check (and will see NOTIFIED) or inside `wait` (and will
                 // get the signal).
                 drop(lock(&self.lock));
                 self.cvar.notify_one();
+                false
             }
+            PARKED_DRIVER => true,
             other => unreachable!("invalid park state {other}"),
         }
     }
@@ -119,8 +151,16 @@ mod tests {
     #[test]
     fn unpark_before_park_makes_park_return_at_once() {
         let p = Parker::new();
-        p.unpark();
+        assert!(!p.unpark());
         assert!(p.park(None));
+    }
+
+    #[test]
+    fn unpark_of_a_thread_in_the_driver_asks_for_a_poller_notify() {
+        let p = Parker::new();
+        let mut asked = false;
+        let notified = p.park_driver(|| asked = p.unpark());
+        assert!(asked && notified);
     }
 
     #[test]
@@ -135,7 +175,7 @@ mod tests {
         let p2 = p.clone();
         let t = std::thread::spawn(move || p2.park(Some(Instant::now() + Duration::from_secs(30))));
         std::thread::sleep(Duration::from_millis(20));
-        p.unpark();
+        assert!(!p.unpark());
         assert!(t.join().unwrap());
     }
 }
@@ -157,7 +197,7 @@ mod loom_tests {
             let (p2, flag2) = (p.clone(), flag.clone());
             let waker = thread::spawn(move || {
                 flag2.store(true, SeqCst);
-                p2.unpark();
+                let _ = p2.unpark();
             });
             while !flag.load(SeqCst) {
                 p.park(None);

@@ -13,6 +13,7 @@ use super::lifo::LifoSlot;
 use super::park::Parker;
 use super::queue::{self, Steal};
 use crate::blocking;
+use crate::io::IoDriver;
 use crate::loom::lock_std as lock;
 use crate::registry::Registry;
 use crate::runtime::PanicPolicy;
@@ -65,6 +66,7 @@ pub(crate) struct Shared {
     pub(crate) registry: Registry,
     pub(crate) blocking: blocking::Pool,
     pub(crate) driver: Driver,
+    pub(crate) io: IoDriver,
     pub(crate) config: Config,
     closed: AtomicBool,
     /// Goroutines counted outside the workers' counters: spawned or dropped
@@ -80,7 +82,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(index: u16, config: Config, steals: Vec<Steal<Runnable>>) -> Shared {
+    pub(crate) fn new(
+        index: u16,
+        config: Config,
+        steals: Vec<Steal<Runnable>>,
+        io: IoDriver,
+    ) -> Shared {
         let remotes = steals
             .into_iter()
             .map(|steal| {
@@ -100,6 +107,7 @@ impl Shared {
             registry: Registry::new(config.workers + 1),
             blocking: blocking::Pool::new(config.max_blocking_threads, config.blocking_keep_alive),
             driver: Driver::new(),
+            io,
             config,
             closed: AtomicBool::new(false),
             external_live: AtomicIsize::new(0),
@@ -156,14 +164,21 @@ impl Shared {
     /// Wakes one sleeping worker if the idle rule says so.
     pub(crate) fn notify_parked(&self) {
         if let Some(worker) = self.idle.worker_to_notify() {
-            self.remotes[worker].parker.unpark();
+            self.unpark(worker);
+        }
+    }
+
+    /// Wakes `worker`, wherever it sleeps.
+    pub(crate) fn unpark(&self, worker: usize) {
+        if self.remotes[worker].parker.unpark() {
+            self.io.notify();
         }
     }
 
     /// Wakes every worker (shutdown).
     pub(crate) fn unpark_all(&self) {
-        for r in self.remotes.iter() {
-            r.parker.unpark();
+        for worker in 0..self.remotes.len() {
+            self.unpark(worker);
         }
     }
 

@@ -251,15 +251,21 @@ impl Worker {
         }
         loop {
             let owns_driver = self.shared.driver.try_own(self.index);
-            let deadline = if owns_driver {
-                self.shared.driver.park_deadline()
-            } else {
-                None
-            };
-            let notified = self.remote().parker.park(deadline);
-            if owns_driver {
+            let (notified, events) = if owns_driver {
+                // Sleep in the poller until the next timer is due.
+                let deadline = self.shared.driver.park_deadline();
+                let mut events = 0;
+                self.in_driver.set(true);
+                let notified = self
+                    .remote()
+                    .parker
+                    .park_driver(|| events = self.shared.io.wait(deadline));
+                self.in_driver.set(false);
                 self.shared.driver.disown();
-            }
+                (notified, events)
+            } else {
+                (self.remote().parker.park(None), 0)
+            };
             if self.shared.is_closed() {
                 return;
             }
@@ -268,8 +274,9 @@ impl Worker {
                 self.core.borrow_mut().is_searching = true;
                 break;
             }
-            if owns_driver && !notified {
-                // Our timer deadline came: get up to fire it.
+            if owns_driver && (!notified || events > 0) {
+                // A timer is due, or I/O woke goroutines onto our queue:
+                // get up to run them.
                 if !self.shared.idle.unpark_worker_by_id(self.index) {
                     self.core.borrow_mut().is_searching = true;
                 }
@@ -282,11 +289,19 @@ impl Worker {
         self.fire_timers(now);
     }
 
-    /// Every `GLOBAL_INTERVAL` ticks: refresh the clock, fire due timers.
+    /// Every `GLOBAL_INTERVAL` ticks: refresh the clock, fire due timers,
+    /// and collect I/O events if sockets exist and no worker sleeps in the
+    /// poller (it would have collected them).
     fn maintenance(&self) {
         let now = Instant::now();
         self.shared.tick_clock(now);
         self.fire_timers(now);
+        if self.shared.io.has_sources() && self.shared.driver.try_own(self.index) {
+            self.in_driver.set(true);
+            self.shared.io.wait(Some(now));
+            self.in_driver.set(false);
+            self.shared.driver.disown();
+        }
     }
 
     fn fire_timers(&self, now: Instant) {

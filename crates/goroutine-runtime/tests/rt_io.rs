@@ -1,0 +1,98 @@
+//! The reactor, through `goroutine::io::IoSource`.
+
+use std::future::poll_fn;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use goroutine::io::{Interest, IoSource};
+use goroutine::runtime::Builder;
+
+async fn read_some(s: &IoSource<TcpStream>, buf: &mut [u8]) -> std::io::Result<usize> {
+    poll_fn(|cx| s.poll_io(cx, Interest::Read, |mut s| s.read(buf))).await
+}
+
+async fn write_all(s: &IoSource<TcpStream>, mut buf: &[u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let n = poll_fn(|cx| s.poll_io(cx, Interest::Write, |mut s| s.write(buf))).await?;
+        buf = &buf[n..];
+    }
+    Ok(())
+}
+
+#[test]
+fn goroutines_echo_over_loopback_tcp() {
+    let rt = Builder::new().workers(2).build().unwrap();
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let listener = IoSource::new(listener).unwrap();
+        let server = goroutine::spawn(async move {
+            for _ in 0..10 {
+                let (conn, _) = poll_fn(|cx| listener.poll_io(cx, Interest::Read, |l| l.accept()))
+                    .await
+                    .unwrap();
+                conn.set_nonblocking(true).unwrap();
+                let conn = IoSource::new(conn).unwrap();
+                goroutine::go!(async move {
+                    let mut buf = [0u8; 1024];
+                    loop {
+                        match read_some(&conn, &mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => write_all(&conn, &buf[..n]).await.unwrap(),
+                        }
+                    }
+                });
+            }
+        });
+        let clients: Vec<_> = (0..10u8)
+            .map(|i| {
+                goroutine::spawn(async move {
+                    let s = TcpStream::connect(addr).unwrap();
+                    s.set_nonblocking(true).unwrap();
+                    let s = IoSource::new(s).unwrap();
+                    let msg = vec![i; 10_000];
+                    write_all(&s, &msg).await.unwrap();
+                    let mut got = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while got.len() < msg.len() {
+                        let n = read_some(&s, &mut buf).await.unwrap();
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                    assert_eq!(got, msg);
+                })
+            })
+            .collect();
+        for c in clients {
+            c.await.unwrap();
+        }
+        server.await.unwrap();
+    });
+}
+
+#[test]
+fn an_idle_worker_sleeping_in_the_poller_wakes_for_a_datagram() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    b.set_nonblocking(true).unwrap();
+    let b_addr = b.local_addr().unwrap();
+    let start = Instant::now();
+    let got = rt.block_on(async move {
+        let recv = goroutine::spawn(async move {
+            let b = IoSource::new(b).unwrap();
+            let mut buf = [0u8; 16];
+            let (n, _) = poll_fn(|cx| b.poll_io(cx, Interest::Read, |s| s.recv_from(&mut buf)))
+                .await
+                .unwrap();
+            buf[..n].to_vec()
+        });
+        // Let the worker go to sleep in the poller first.
+        std::thread::sleep(Duration::from_millis(30));
+        a.send_to(b"wake", b_addr).unwrap();
+        recv.await.unwrap()
+    });
+    assert_eq!(got, b"wake");
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
