@@ -80,7 +80,7 @@ pub use cond::Cond;
 pub use errgroup::ErrGroup;
 pub use mutex::{Mutex, MutexGuard};
 pub use once::Once;
-pub use once_cell::OnceCell;
+pub use once_cell::{Initializer, OnceCell};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use waitgroup::WaitGroup;

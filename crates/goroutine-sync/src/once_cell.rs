@@ -16,6 +16,69 @@ use crate::loom::const_fn;
 use crate::loom::std_sync::OnceLock;
 use crate::semaphore::Semaphore;
 
+/// What [`OnceCell::get_or_init`] accepts: a future that produces the value
+/// (`async { .. }`), or a function that returns one (`|| async { .. }`).
+///
+/// Sealed; `M` is a marker that tells the two forms apart and is always
+/// inferred.
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::sync::OnceCell;
+/// # goroutine::block_on(async {
+/// let a = OnceCell::new();
+/// assert_eq!(*a.get_or_init(async { 1 }).await, 1);
+/// let b = OnceCell::new();
+/// assert_eq!(*b.get_or_init(|| async { 2 }).await, 2);
+/// # });
+/// ```
+pub trait Initializer<T, M>: sealed::Sealed<M> {
+    /// The future that computes the value.
+    type Future: Future<Output = T>;
+
+    /// Turns the initialiser into that future (calls the function form).
+    fn into_init(self) -> Self::Future;
+}
+
+/// Markers telling [`Initializer`]'s two forms apart; users never name them.
+mod marker {
+    /// `init` is a future.
+    #[derive(Debug)]
+    pub struct FromFuture;
+    /// `init` is a function returning a future.
+    #[derive(Debug)]
+    pub struct FromFn;
+}
+
+mod sealed {
+    pub trait Sealed<M> {}
+}
+
+impl<F: Future> sealed::Sealed<marker::FromFuture> for F {}
+
+impl<T, F: Future<Output = T>> Initializer<T, marker::FromFuture> for F {
+    type Future = F;
+
+    fn into_init(self) -> F {
+        self
+    }
+}
+
+impl<F: FnOnce() -> Fut, Fut: Future> sealed::Sealed<marker::FromFn> for F {}
+
+impl<T, F, Fut> Initializer<T, marker::FromFn> for F
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    type Future = Fut;
+
+    fn into_init(self) -> Fut {
+        self()
+    }
+}
+
 /// A cell written once, by the first of its callers, with an async
 /// initialiser: what Go code builds from `sync.Once` plus a variable.
 ///
@@ -81,6 +144,10 @@ impl<T> OnceCell<T> {
 
     /// Returns the value, running `init` first if the cell is empty.
     ///
+    /// `init` is the future that computes the value (`async { .. }`) or a
+    /// function returning one (`|| async { .. }`); either runs only if the
+    /// cell is still empty when this caller's turn comes.
+    ///
     /// One initialiser runs at a time: callers that arrive while one runs
     /// wait for it and then get its value. If it panics or its caller is
     /// cancelled, the cell stays empty and the next waiter runs its own
@@ -91,8 +158,11 @@ impl<T> OnceCell<T> {
     /// ```
     /// # goroutine::block_on(async {
     /// let cell = goroutine::sync::OnceCell::new();
-    /// let v = cell.get_or_init(|| async { 1 + 1 }).await;
+    /// let v = cell.get_or_init(async { 1 + 1 }).await;
     /// assert_eq!(*v, 2);
+    /// // The function form runs nothing at all when the cell is full:
+    /// let again = cell.get_or_init(|| async { unreachable!() }).await;
+    /// assert_eq!(*again, 2);
     /// # });
     /// ```
     ///
@@ -101,15 +171,12 @@ impl<T> OnceCell<T> {
     /// Cancel-safe: a caller cancelled while waiting leaves the line; one
     /// cancelled while running `init` drops that work, leaves the cell empty
     /// and lets the next waiter initialise it.
-    pub async fn get_or_init<F, Fut>(&self, init: F) -> &T
+    pub async fn get_or_init<I, M>(&self, init: I) -> &T
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = T>,
+        I: Initializer<T, M>,
     {
-        match self
-            .get_or_try_init(|| async { Ok::<T, std::convert::Infallible>(init().await) })
-            .await
-        {
+        let init = || async { Ok::<T, std::convert::Infallible>(init.into_init().await) };
+        match self.get_or_try_init(init).await {
             Ok(v) => v,
             Err(never) => match never {},
         }
@@ -134,10 +201,9 @@ impl<T> OnceCell<T> {
     /// # Cancel safety
     ///
     /// As for [`get_or_init`](OnceCell::get_or_init).
-    pub async fn get_or_try_init<E, F, Fut>(&self, init: F) -> Result<&T, E>
+    pub async fn get_or_try_init<E, I, M>(&self, init: I) -> Result<&T, E>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
+        I: Initializer<Result<T, E>, M>,
     {
         if let Some(v) = self.value.get() {
             // The fast path completes an operation too: charge the budget.
@@ -148,7 +214,7 @@ impl<T> OnceCell<T> {
         if let Some(v) = self.value.get() {
             return Ok(v); // the initialiser before us succeeded
         }
-        let value = init().await?;
+        let value = init.into_init().await?;
         // Only `set` can have raced us; then its value wins and ours drops.
         let _ = self.value.set(value);
         Ok(self.value.get().expect("OnceCell value was just set"))
