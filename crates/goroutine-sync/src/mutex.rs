@@ -295,6 +295,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Takes the lock if it is free; one CAS when uncontended.
+    #[inline]
     fn try_acquire(&self) -> bool {
         // Guess "free and nobody waiting"; a failed CAS tells the real state.
         let mut s = 0;
@@ -377,6 +378,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Unlock by the owner of the lock.
+    #[inline]
     fn unlock(&self) {
         // Release: publishes the critical section to the next Acquire CAS.
         // Fails when WAITERS or STARVING is set: then the list decides.
@@ -387,6 +389,11 @@ impl<T: ?Sized> Mutex<T> {
         {
             return;
         }
+        self.unlock_slow();
+    }
+
+    #[cold]
+    fn unlock_slow(&self) {
         let mut list = lock(&self.waiters);
         let waker = self.release_locked(&mut list);
         drop(list);

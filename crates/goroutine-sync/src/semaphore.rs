@@ -319,6 +319,7 @@ impl Semaphore {
     }
 
     /// Lock-free take when nobody waits (invariant 3).
+    #[inline]
     fn try_take(&self, n: usize) -> bool {
         let mut s = self.state.load(Relaxed);
         loop {
@@ -337,6 +338,7 @@ impl Semaphore {
     }
 
     /// Gives `n` permits back (a permit dropped).
+    #[inline]
     fn release(&self, n: usize) {
         if n == 0 {
             return;
@@ -349,6 +351,7 @@ impl Semaphore {
         }
     }
 
+    #[cold]
     fn serve_waiters(&self) {
         let mut list = lock(&self.waiters);
         let wakers = self.grant_locked(&mut list);
