@@ -1,0 +1,423 @@
+//! `ErrGroup<E>`: `golang.org/x/sync/errgroup`.
+//!
+//! A [`WaitGroup`] counts the group's goroutines; the first error (and the
+//! first panic) is kept under a small mutex; an optional [`Semaphore`]
+//! bounds how many run at once; an optional [`CancelFunc`] cancels the
+//! group's context on the first failure and when `wait` returns.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::context::{self, CancelFunc, Context};
+use crate::loom::lock_std as lock;
+use crate::loom::std_sync::{Arc, Mutex};
+use crate::semaphore::{OwnedSemaphorePermit, Semaphore};
+use crate::waitgroup::WaitGroup;
+
+/// A group of goroutines working on parts of one task; waiting on it
+/// returns the first error: Go's `errgroup.Group`.
+///
+/// [`go`](ErrGroup::go) spawns a goroutine running a future that returns
+/// `Result<(), E>`; [`wait`](ErrGroup::wait) waits for all of them and
+/// returns the first `Err`. A group made by
+/// [`with_context`](ErrGroup::with_context) also cancels its [`Context`] at
+/// the first error, so the others can stop early. The group is a cheap
+/// handle (`Clone`): goroutines in it may add more work to it.
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::sync::ErrGroup;
+///
+/// # goroutine::block_on(async {
+/// let (group, ctx) = ErrGroup::<String>::with_context();
+/// for i in 0..4 {
+///     let ctx = ctx.clone();
+///     group.go(async move {
+///         if i == 2 {
+///             return Err(format!("part {i} failed"));
+///         }
+///         ctx.done().await; // the others stop when one fails
+///         Ok(())
+///     });
+/// }
+/// assert_eq!(group.wait().await, Err(String::from("part 2 failed")));
+/// assert!(ctx.err().is_some());
+/// # });
+/// ```
+///
+/// # Panics in the group
+///
+/// A goroutine of the group that panics counts as failed: the context is
+/// cancelled, and `wait` re-raises the first panic (with its original
+/// payload) after every goroutine has finished. Go's errgroup lets the
+/// panic crash the program instead.
+///
+/// # Go
+///
+/// `g, ctx := errgroup.WithContext(ctx)`; `g.Go(func() error {..})`;
+/// `err := g.Wait()` → `let (g, ctx) = ErrGroup::with_parent(&ctx)`;
+/// `g.go(async move {..})`; `let r = g.wait().await`. `SetLimit` and
+/// `TryGo` are [`set_limit`](ErrGroup::set_limit) and
+/// [`try_go`](ErrGroup::try_go); with a limit, `go` does not block its
+/// caller as Go's does (see `set_limit`).
+pub struct ErrGroup<E> {
+    inner: Arc<Inner<E>>,
+}
+
+struct Inner<E> {
+    wg: WaitGroup,
+    failure: Mutex<Failure<E>>,
+    cancel: Option<CancelFunc>,
+    limit: Mutex<Option<Arc<Semaphore>>>,
+}
+
+struct Failure<E> {
+    /// The first error, until a `wait` takes it.
+    err: Option<E>,
+    /// Set by the first error, even after `wait` took it.
+    failed: bool,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+impl<E> Clone for ErrGroup<E> {
+    fn clone(&self) -> ErrGroup<E> {
+        ErrGroup {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<E: Send + 'static> ErrGroup<E> {
+    /// A group with no context and no limit (Go's zero `errgroup.Group`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # goroutine::block_on(async {
+    /// let group = goroutine::sync::ErrGroup::<std::io::Error>::new();
+    /// group.go(async { Ok(()) });
+    /// assert!(group.wait().await.is_ok());
+    /// # });
+    /// ```
+    pub fn new() -> ErrGroup<E> {
+        ErrGroup::build(None)
+    }
+
+    /// A group and a context derived from [`background`](context::background)
+    /// that is cancelled at the group's first error (or panic) and when
+    /// [`wait`](ErrGroup::wait) returns, whichever comes first: Go's
+    /// `errgroup.WithContext(context.Background())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # goroutine::block_on(async {
+    /// let (group, ctx) = goroutine::sync::ErrGroup::<()>::with_context();
+    /// group.go(async { Err(()) });
+    /// assert_eq!(group.wait().await, Err(()));
+    /// assert_eq!(ctx.err(), Some(goroutine::sync::context::ContextError::Canceled));
+    /// # });
+    /// ```
+    pub fn with_context() -> (ErrGroup<E>, Context) {
+        ErrGroup::with_parent(&context::background())
+    }
+
+    /// As [`with_context`](ErrGroup::with_context), with the context derived
+    /// from `parent`: Go's `errgroup.WithContext(parent)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goroutine::sync::context;
+    /// let (parent, cancel) = context::with_cancel(&context::background());
+    /// let (_group, ctx) = goroutine::sync::ErrGroup::<()>::with_parent(&parent);
+    /// cancel.cancel();
+    /// assert!(ctx.err().is_some());
+    /// ```
+    pub fn with_parent(parent: &Context) -> (ErrGroup<E>, Context) {
+        let (ctx, cancel) = context::with_cancel(parent);
+        (ErrGroup::build(Some(cancel)), ctx)
+    }
+
+    fn build(cancel: Option<CancelFunc>) -> ErrGroup<E> {
+        ErrGroup {
+            inner: Arc::new(Inner {
+                wg: WaitGroup::new(),
+                failure: Mutex::new(Failure {
+                    err: None,
+                    failed: false,
+                    panic: None,
+                }),
+                cancel,
+                limit: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Runs `future` in a new goroutine of the group. Its `Err` becomes the
+    /// group's error if it is the first; with a context, the first error
+    /// cancels it.
+    ///
+    /// Never blocks. With a limit set, the new goroutine starts at once but
+    /// waits (as a parked goroutine, in `go` order) for a free slot before
+    /// polling `future`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # goroutine::block_on(async {
+    /// let group = goroutine::sync::ErrGroup::new();
+    /// let inner = group.clone();
+    /// group.go(async move {
+    ///     inner.go(async { Err("nested") }); // work may add work
+    ///     Ok(())
+    /// });
+    /// assert_eq!(group.wait().await, Err("nested"));
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn go<F>(&self, future: F)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        let slot = lock(&self.inner.limit).clone().map(Slot::Wait);
+        self.spawn_member(future, slot);
+    }
+
+    /// Runs `future` in a new goroutine of the group only if that stays
+    /// within the limit right now; returns whether it started (Go's
+    /// `TryGo`). Without a limit it always starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # goroutine::block_on(async {
+    /// use std::sync::Arc;
+    /// let group = goroutine::sync::ErrGroup::<()>::new();
+    /// group.set_limit(1);
+    /// let gate = Arc::new(goroutine::sync::Semaphore::new(0));
+    /// let g = gate.clone();
+    /// assert!(group.try_go(async move { g.acquire().await.forget(); Ok(()) }));
+    /// assert!(!group.try_go(async { Ok(()) }), "the only slot is taken");
+    /// gate.add_permits(1);
+    /// group.wait().await.unwrap();
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn try_go<F>(&self, future: F) -> bool
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        let limit = lock(&self.inner.limit).clone();
+        let slot = match limit {
+            None => None,
+            Some(sem) => match sem.try_acquire_many_owned(1) {
+                Some(permit) => Some(Slot::Held(permit)),
+                None => return false,
+            },
+        };
+        self.spawn_member(future, slot);
+        true
+    }
+
+    /// Limits the group to `n` goroutines running their future at once
+    /// (Go's `SetLimit`).
+    ///
+    /// Go's `Go` blocks its caller while the group is full; `go` here cannot
+    /// block (it is not async), so the goroutine it spawns waits for a slot
+    /// instead, and slots are handed out in `go` order. Each waiting
+    /// goroutine costs its future's memory; to hold back the producer as Go
+    /// does, use [`try_go`](ErrGroup::try_go) or a [`Semaphore`] of your own.
+    ///
+    /// # Panics
+    ///
+    /// - If `n` is 0: nothing could ever run ("errgroup: limit must be at
+    ///   least 1"; Go would block forever).
+    /// - If goroutines of the group are still active, as in Go: "errgroup:
+    ///   modify limit while N goroutines in the group are still active".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// # goroutine::block_on(async {
+    /// let group = goroutine::sync::ErrGroup::<()>::new();
+    /// group.set_limit(2);
+    /// let running = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..6 {
+    ///     let running = running.clone();
+    ///     group.go(async move {
+    ///         assert!(running.fetch_add(1, Ordering::SeqCst) < 2);
+    ///         goroutine::yield_now().await;
+    ///         running.fetch_sub(1, Ordering::SeqCst);
+    ///         Ok(())
+    ///     });
+    /// }
+    /// group.wait().await.unwrap();
+    /// # });
+    /// ```
+    pub fn set_limit(&self, n: usize) {
+        assert!(n > 0, "errgroup: limit must be at least 1");
+        let mut limit = lock(&self.inner.limit);
+        let active = self.inner.wg.count();
+        if active != 0 {
+            panic!(
+                "errgroup: modify limit while {active} goroutines in the group are still active"
+            );
+        }
+        *limit = Some(Arc::new(Semaphore::new(n)));
+    }
+
+    /// Removes the limit (Go's `SetLimit(-1)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = goroutine::sync::ErrGroup::<()>::new();
+    /// group.set_limit(1);
+    /// group.remove_limit();
+    /// ```
+    pub fn remove_limit(&self) {
+        *lock(&self.inner.limit) = None;
+    }
+
+    /// Waits for every goroutine of the group (including ones added while
+    /// waiting), then returns the first error, if any. With a context, it
+    /// is cancelled when this returns (Go's rule).
+    ///
+    /// The error is handed to the first `wait` to return; other clones
+    /// waiting at the same time get `Ok(())`.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first panic of a goroutine in the group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # goroutine::block_on(async {
+    /// let group = goroutine::sync::ErrGroup::new();
+    /// group.go(async { Err(1) });
+    /// group.go(async { Ok(()) });
+    /// assert_eq!(group.wait().await, Err(1));
+    /// # });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future leaves the group running; its goroutines are not
+    /// cancelled (cancel the context for that) and the error stays for the
+    /// next `wait` on a clone.
+    pub async fn wait(self) -> Result<(), E> {
+        self.inner.wg.wait().await;
+        if let Some(cancel) = &self.inner.cancel {
+            cancel.cancel();
+        }
+        let mut failure = lock(&self.inner.failure);
+        if let Some(payload) = failure.panic.take() {
+            drop(failure);
+            panic::resume_unwind(payload);
+        }
+        match failure.err.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    fn spawn_member<F>(&self, future: F, slot: Option<Slot>)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        // `go` adds one and calls `done` when the goroutine ends, even if it
+        // is dropped unfinished; the slot is released before that.
+        drop(self.inner.wg.go(async move {
+            let _permit = match slot {
+                None => None,
+                Some(Slot::Held(permit)) => Some(permit),
+                Some(Slot::Wait(sem)) => Some(sem.acquire_many_owned(1).await),
+            };
+            match (CatchUnwind { future }).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => inner.fail(Some(err), None),
+                Err(payload) => inner.fail(None, Some(payload)),
+            }
+        }));
+    }
+}
+
+impl<E> Inner<E> {
+    /// Records a failure (keeping only the first error and first panic) and
+    /// cancels the context.
+    fn fail(&self, err: Option<E>, payload: Option<Box<dyn Any + Send>>) {
+        let mut failure = lock(&self.failure);
+        if let Some(err) = err {
+            if !failure.failed {
+                failure.failed = true;
+                failure.err = Some(err);
+            }
+        }
+        if payload.is_some() && failure.panic.is_none() {
+            failure.panic = payload;
+        }
+        drop(failure);
+        if let Some(cancel) = &self.cancel {
+            cancel.cancel();
+        }
+    }
+}
+
+/// How a member goroutine gets its slot under a limit.
+enum Slot {
+    /// Taken by `try_go` before spawning.
+    Held(OwnedSemaphorePermit),
+    /// To be awaited by the goroutine.
+    Wait(Arc<Semaphore>),
+}
+
+impl<E: Send + 'static> Default for ErrGroup<E> {
+    fn default() -> ErrGroup<E> {
+        ErrGroup::new()
+    }
+}
+
+impl<E> fmt::Debug for ErrGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let failed = lock(&self.inner.failure).failed;
+        f.debug_struct("ErrGroup")
+            .field("active", &self.inner.wg.count())
+            .field("failed", &failed)
+            .field("has_context", &self.inner.cancel.is_some())
+            .finish()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Polls `future`, turning a panic in it into `Err(payload)`.
+    struct CatchUnwind<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let future = self.project().future;
+        // AssertUnwindSafe: after a panic the future is never polled again
+        // and the payload goes to `wait`, which re-raises it.
+        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+use ::loom::future::block_on;
+use ::loom::sync::Arc;
+use ::loom::thread;
+
+use super::poll_once;
+use crate::Semaphore;
+
+/// Permits are conserved whatever the interleaving of lock-free releases,
+/// parked acquires and a cancelled acquire that may have been granted.
+#[test]
+fn permits_are_conserved_under_cancellation() {
+    ::loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.try_acquire_many(1);
+        let canceller = {
+            let sem = sem.clone();
+            thread::spawn(move || {
+                let mut f = sem.acquire();
+                let _ = poll_once(&mut f);
+                drop(f);
+            })
+        };
+        let waiter = {
+            let sem = sem.clone();
+            thread::spawn(move || {
+                let p = block_on(sem.acquire());
+                assert_eq!(p.num_permits(), 1);
+            })
+        };
+        drop(held);
+        canceller.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}

@@ -1,0 +1,189 @@
+//! ErrGroup behaviours, ported from `golang.org/x/sync/errgroup`'s tests.
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+
+use goroutine::sync::context::ContextError;
+use goroutine::sync::{ErrGroup, Semaphore};
+
+// errgroup: TestZeroGroup. Goroutines run one at a time (a wait after each
+// `go`); only the first error is kept. Go's Wait returns it every time; here
+// the error moves out to the first wait that returns after it, and later
+// waits return Ok (errors after the first are dropped, as in Go).
+#[goroutine::test(workers = 2)]
+async fn only_the_first_error_is_kept() {
+    let group = ErrGroup::<u32>::new();
+    let errs = [None, Some(1), None, Some(1), Some(2)];
+    let mut results = Vec::new();
+    for err in errs {
+        group.go(async move { err.map_or(Ok(()), Err) });
+        results.push(group.clone().wait().await);
+    }
+    assert_eq!(results, [Ok(()), Err(1), Ok(()), Ok(()), Ok(())]);
+}
+
+// Of many failing goroutines, exactly one error comes back.
+#[goroutine::test(workers = 2)]
+async fn wait_returns_one_of_the_errors_once() {
+    let group = ErrGroup::<usize>::new();
+    for i in 0..16 {
+        group.go(async move { Err(i) });
+    }
+    let first = group.clone().wait().await;
+    assert!(matches!(first, Err(i) if i < 16));
+    assert_eq!(group.wait().await, Ok(()));
+}
+
+#[goroutine::test]
+async fn group_without_errors_returns_ok() {
+    let group = ErrGroup::<()>::new();
+    for _ in 0..10 {
+        group.go(async { Ok(()) });
+    }
+    assert_eq!(group.wait().await, Ok(()));
+}
+
+// errgroup: TestWithContext. The first error cancels the context, so the
+// other members (waiting on it) stop; wait returns that error.
+#[goroutine::test(workers = 2)]
+async fn first_error_cancels_the_context_for_the_others() {
+    let (group, ctx) = ErrGroup::<String>::with_context();
+    let stopped = Arc::new(AtomicUsize::new(0));
+    for _ in 0..5 {
+        let (ctx, stopped) = (ctx.clone(), stopped.clone());
+        group.go(async move {
+            ctx.done().await;
+            stopped.fetch_add(1, SeqCst);
+            Ok(())
+        });
+    }
+    group.go(async { Err(String::from("boom")) });
+    assert_eq!(group.wait().await, Err(String::from("boom")));
+    assert_eq!(stopped.load(SeqCst), 5);
+    assert_eq!(ctx.err(), Some(ContextError::Canceled));
+}
+
+// errgroup: "The derived Context is canceled ... the first time Wait
+// returns".
+#[goroutine::test]
+async fn context_is_cancelled_when_wait_returns() {
+    let (group, ctx) = ErrGroup::<()>::with_context();
+    group.go(async { Ok(()) });
+    assert_eq!(ctx.err(), None);
+    group.clone().wait().await.unwrap();
+    assert_eq!(ctx.err(), Some(ContextError::Canceled));
+}
+
+// errgroup: TestGoLimit. No more than the limit run at once.
+#[goroutine::test(workers = 2)]
+async fn limit_bounds_how_many_run_at_once() {
+    let group = ErrGroup::<()>::new();
+    let limit = 3;
+    group.set_limit(limit);
+    let active = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    for _ in 0..40 {
+        let (active, peak) = (active.clone(), peak.clone());
+        group.go(async move {
+            let now = active.fetch_add(1, SeqCst) + 1;
+            peak.fetch_max(now, SeqCst);
+            goroutine::yield_now().await;
+            active.fetch_sub(1, SeqCst);
+            Ok(())
+        });
+    }
+    group.wait().await.unwrap();
+    assert!(peak.load(SeqCst) <= limit, "peak {}", peak.load(SeqCst));
+    assert!(peak.load(SeqCst) >= 1);
+}
+
+// errgroup: TestTryGo.
+#[goroutine::test(workers = 2)]
+async fn try_go_refuses_when_the_group_is_full() {
+    let group = ErrGroup::<()>::new();
+    group.set_limit(2);
+    let gate = Arc::new(Semaphore::new(0));
+    for _ in 0..2 {
+        let gate = gate.clone();
+        assert!(group.try_go(async move {
+            gate.acquire().await.forget();
+            Ok(())
+        }));
+    }
+    assert!(!group.try_go(async { Ok(()) }), "a third must not start");
+    gate.add_permits(2);
+    group.clone().wait().await.unwrap();
+    assert!(group.try_go(async { Ok(()) }), "free again after wait");
+    group.wait().await.unwrap();
+}
+
+// errgroup: SetLimit's panic on a busy group, with Go's message.
+#[goroutine::test(workers = 2)]
+async fn changing_the_limit_of_a_busy_group_panics() {
+    let group = ErrGroup::<()>::new();
+    let gate = Arc::new(Semaphore::new(0));
+    let g = gate.clone();
+    group.go(async move {
+        g.acquire().await.forget();
+        Ok(())
+    });
+    let err =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| group.set_limit(4))).unwrap_err();
+    let msg = err.downcast::<String>().unwrap();
+    assert_eq!(
+        *msg,
+        "errgroup: modify limit while 1 goroutines in the group are still active"
+    );
+    gate.add_permits(1);
+    group.wait().await.unwrap();
+}
+
+#[goroutine::test(workers = 2)]
+async fn goroutines_may_add_more_work_to_their_group() {
+    let group = ErrGroup::<u32>::new();
+    let done = Arc::new(AtomicUsize::new(0));
+    let (g, d) = (group.clone(), done.clone());
+    group.go(async move {
+        for i in 0..5 {
+            let d = d.clone();
+            g.go(async move {
+                d.fetch_add(1, SeqCst);
+                if i == 3 {
+                    Err(i)
+                } else {
+                    Ok(())
+                }
+            });
+        }
+        Ok(())
+    });
+    assert_eq!(group.wait().await, Err(3));
+    assert_eq!(done.load(SeqCst), 5);
+}
+
+#[goroutine::test(workers = 2)]
+async fn panic_in_a_member_is_raised_by_wait_after_all_finish() {
+    let (group, ctx) = ErrGroup::<()>::with_context();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let f = finished.clone();
+    let c = ctx.clone();
+    group.go(async move {
+        c.done().await; // cancelled by the panic below
+        f.fetch_add(1, SeqCst);
+        Ok(())
+    });
+    group.go(async { panic!("member exploded") });
+    let waited = goroutine::spawn(group.wait());
+    let err = waited.await.unwrap_err();
+    assert!(err.is_panic());
+    assert_eq!(
+        *err.into_panic().downcast::<&str>().unwrap(),
+        "member exploded"
+    );
+    assert_eq!(
+        finished.load(SeqCst),
+        1,
+        "wait re-raises only after every member finished"
+    );
+    assert_eq!(ctx.err(), Some(ContextError::Canceled));
+}
