@@ -67,8 +67,8 @@ impl Chan for GoChan {
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
         goroutine::chan::bounded(cap)
     }
-    fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = ()> + Send + '_ {
-        async move { tx.send(v).await.expect("open") }
+    async fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).await.expect("open")
     }
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
         rx.recv()
@@ -81,14 +81,12 @@ impl Chan for GoChan {
     }
 }
 impl MpmcChan for GoChan {
-    fn select4(rxs: &[Self::Rx; 4]) -> impl Future<Output = Option<u64>> + Send + '_ {
-        async move {
-            goroutine::select! {
-                v = rxs[0].recv() => v,
-                v = rxs[1].recv() => v,
-                v = rxs[2].recv() => v,
-                v = rxs[3].recv() => v,
-            }
+    async fn select4(rxs: &[Self::Rx; 4]) -> Option<u64> {
+        goroutine::select! {
+            v = rxs[0].recv() => v,
+            v = rxs[1].recv() => v,
+            v = rxs[2].recv() => v,
+            v = rxs[3].recv() => v,
         }
     }
 }
@@ -102,8 +100,8 @@ impl Chan for TokioMpsc {
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
         tokio::sync::mpsc::channel(cap.max(1))
     }
-    fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = ()> + Send + '_ {
-        async move { tx.send(v).await.expect("open") }
+    async fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).await.expect("open")
     }
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
         rx.recv()
@@ -125,11 +123,11 @@ impl Chan for AsyncChannel {
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
         async_channel::bounded(cap.max(1))
     }
-    fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = ()> + Send + '_ {
-        async move { tx.send(v).await.expect("open") }
+    async fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).await.expect("open")
     }
-    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
-        async move { rx.recv().await.ok() }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
     }
     fn try_send(tx: &Self::Tx, v: u64) -> bool {
         tx.try_send(v).is_ok()
@@ -139,14 +137,12 @@ impl Chan for AsyncChannel {
     }
 }
 impl MpmcChan for AsyncChannel {
-    fn select4(rxs: &[Self::Rx; 4]) -> impl Future<Output = Option<u64>> + Send + '_ {
-        async move {
-            tokio::select! {
-                v = rxs[0].recv() => v.ok(),
-                v = rxs[1].recv() => v.ok(),
-                v = rxs[2].recv() => v.ok(),
-                v = rxs[3].recv() => v.ok(),
-            }
+    async fn select4(rxs: &[Self::Rx; 4]) -> Option<u64> {
+        tokio::select! {
+            v = rxs[0].recv() => v.ok(),
+            v = rxs[1].recv() => v.ok(),
+            v = rxs[2].recv() => v.ok(),
+            v = rxs[3].recv() => v.ok(),
         }
     }
 }
@@ -160,11 +156,11 @@ impl Chan for Flume {
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
         flume::bounded(cap)
     }
-    fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = ()> + Send + '_ {
-        async move { tx.send_async(v).await.expect("open") }
+    async fn send(tx: &Self::Tx, v: u64) {
+        tx.send_async(v).await.expect("open")
     }
-    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
-        async move { rx.recv_async().await.ok() }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv_async().await.ok()
     }
     fn try_send(tx: &Self::Tx, v: u64) -> bool {
         tx.try_send(v).is_ok()
@@ -174,14 +170,12 @@ impl Chan for Flume {
     }
 }
 impl MpmcChan for Flume {
-    fn select4(rxs: &[Self::Rx; 4]) -> impl Future<Output = Option<u64>> + Send + '_ {
-        async move {
-            tokio::select! {
-                v = rxs[0].recv_async() => v.ok(),
-                v = rxs[1].recv_async() => v.ok(),
-                v = rxs[2].recv_async() => v.ok(),
-                v = rxs[3].recv_async() => v.ok(),
-            }
+    async fn select4(rxs: &[Self::Rx; 4]) -> Option<u64> {
+        tokio::select! {
+            v = rxs[0].recv_async() => v.ok(),
+            v = rxs[1].recv_async() => v.ok(),
+            v = rxs[2].recv_async() => v.ok(),
+            v = rxs[3].recv_async() => v.ok(),
         }
     }
 }

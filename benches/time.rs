@@ -7,6 +7,7 @@
 //! ```text
 //! cargo bench -p goroutine-benches --features pending-crates --bench time -- --warm-up-time 1 --measurement-time 3
 //! SLEEPERS=0 cargo bench ... --bench time     # criterion rows only
+//! cargo test ... --benches                      # smoke run: 10,000 sleepers
 //! ```
 //!
 //! - `timeout_ready` (criterion): `timeout(1 s, ready)` where the inner
@@ -52,12 +53,12 @@ impl Timers for Goroutine {
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
         goroutine::time::sleep(d)
     }
-    fn timeout<F>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send
+    async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
     where
         F: Future + Send,
         F::Output: Send,
     {
-        async move { goroutine::time::timeout(d, f).await.ok() }
+        goroutine::time::timeout(d, f).await.ok()
     }
 }
 
@@ -65,20 +66,18 @@ impl Timers for Tokio {
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
         tokio::time::sleep(d)
     }
-    fn timeout<F>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send
+    async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
     where
         F: Future + Send,
         F::Output: Send,
     {
-        async move { tokio::time::timeout(d, f).await.ok() }
+        tokio::time::timeout(d, f).await.ok()
     }
 }
 
 impl Timers for AsyncExecutor {
-    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
-        async move {
-            async_io::Timer::after(d).await;
-        }
+    async fn sleep(d: Duration) {
+        async_io::Timer::after(d).await;
     }
     fn timeout<F>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send
     where
@@ -107,15 +106,16 @@ fn timeout_ready<R: Timers>(g: &mut BenchmarkGroup<'_, WallTime>) {
     });
 }
 
-/// Child mode: 1M sleepers on runtime `R`; prints one line for the parent.
-fn sleepers<R: Timers>() {
+/// Child mode: `n` sleepers (1M unless the parent runs in `--test` mode) on
+/// runtime `R`; prints one line for the parent.
+fn sleepers<R: Timers>(n: usize) {
     let rt = R::new(common::workers());
     let ctx = rt.ctx();
     let t0 = Instant::now();
     rt.block_on(rt.spawn_join(async move {
-        let left = Arc::new((AtomicUsize::new(SLEEPERS), Notify::new()));
+        let left = Arc::new((AtomicUsize::new(n), Notify::new()));
         let mut rng = fastrand::Rng::with_seed(1);
-        for _ in 0..SLEEPERS {
+        for _ in 0..n {
             let d = Duration::from_millis(rng.u64(1..=100));
             let left = left.clone();
             ctx.spawn(async move {
@@ -137,7 +137,7 @@ fn sleepers<R: Timers>() {
         })
         .unwrap_or(0);
     println!(
-        "sleepers_1m/{:<16} {:>8.0} ms-total {:>8.1} MB-peakRSS",
+        "sleepers_1m/{:<16} {:>8.0} ms-total {:>8.1} MB-peakRSS  (n = {n})",
         R::NAME,
         total.as_secs_f64() * 1e3,
         hwm_kib as f64 / 1024.0
@@ -146,15 +146,22 @@ fn sleepers<R: Timers>() {
 
 fn main() {
     if let Ok(which) = std::env::var("GOROUTINE_BENCH_SLEEPERS") {
+        let n = std::env::var("GOROUTINE_BENCH_SLEEPERS_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SLEEPERS);
         match which.as_str() {
-            "goroutine" => sleepers::<Goroutine>(),
-            "tokio" => sleepers::<Tokio>(),
-            "async-executor" => sleepers::<AsyncExecutor>(),
+            "goroutine" => sleepers::<Goroutine>(n),
+            "tokio" => sleepers::<Tokio>(n),
+            "async-executor" => sleepers::<AsyncExecutor>(n),
             other => panic!("unknown runtime {other:?}"),
         }
         return;
     }
     let listing = std::env::args().any(|a| a == "--list");
+    // `cargo test --benches` (criterion's test mode): a smoke run.
+    let testing =
+        std::env::args().any(|a| a == "--test") || !std::env::args().any(|a| a == "--bench");
 
     let mut c = Criterion::default()
         .sample_size(20)
@@ -178,6 +185,10 @@ fn main() {
     for name in ["goroutine", "tokio", "async-executor"] {
         let status = std::process::Command::new(&exe)
             .env("GOROUTINE_BENCH_SLEEPERS", name)
+            .env(
+                "GOROUTINE_BENCH_SLEEPERS_N",
+                if testing { 10_000 } else { SLEEPERS }.to_string(),
+            )
             .status()
             .expect("run child");
         assert!(status.success(), "sleepers child for {name} failed");
