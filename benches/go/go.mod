@@ -1,0 +1,3 @@
+module goroutinebench
+
+go 1.19
