@@ -91,7 +91,7 @@
 /// });
 /// let mut done = Vec::new();
 /// loop {
-///     goroutine::chan::select! {
+///     goroutine::select! {
 ///         Some(j) = jobs_rx.recv() => done.push(j),
 ///         _ = quit_rx.recv() => break,
 ///     }
@@ -107,7 +107,7 @@
 /// let (tx, rx) = goroutine::chan::bounded(1);
 /// let mut sent = 0;
 /// for _ in 0..3 {
-///     goroutine::chan::select! {
+///     goroutine::select! {
 ///         r = tx.send(sent), if sent < 10 => { r.unwrap(); sent += 1 }
 ///         default => {}   // the buffer is full: do not wait
 ///     }

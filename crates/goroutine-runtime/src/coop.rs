@@ -290,7 +290,7 @@ mod tests {
     #[test]
     fn budget_forces_pending_when_spent_and_refunds_unused_units() {
         let waker = Waker::noop();
-        let mut cx = Context::from_waker(&waker);
+        let mut cx = Context::from_waker(waker);
         let ((), left) = with_budget(Budget::initial(2), || {
             let a = poll_proceed(&mut cx);
             assert!(matches!(a, Poll::Ready(_)));
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn unconstrained_ignores_a_spent_budget() {
         let waker = Waker::noop();
-        let mut cx = Context::from_waker(&waker);
+        let mut cx = Context::from_waker(waker);
         with_budget(Budget::initial(0), || {
             assert!(poll_proceed(&mut cx).is_pending());
             let mut fut = std::pin::pin!(unconstrained(std::future::poll_fn(|cx| {

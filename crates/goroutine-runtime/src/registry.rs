@@ -206,7 +206,7 @@ mod tests {
         let (a, b) = (meta(1), meta(2));
         let waker = Waker::noop();
         let sa = r.register(0, &a, waker).unwrap();
-        let sb = r.register(1, &b, waker).unwrap();
+        let _sb = r.register(1, &b, waker).unwrap();
         assert_eq!(r.len(), 2);
         assert!(r.waker_of(sa, &a).is_some());
         assert!(r.waker_of(sa, &b).is_none(), "slot of a must not wake b");

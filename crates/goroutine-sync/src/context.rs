@@ -8,7 +8,7 @@
 //! [`Context::done`] resolves for everyone watching any of them.
 //!
 //! ```
-//! use goroutine::sync::context::{self, ContextError};
+//! use goroutine::context::{self, ContextError};
 //!
 //! # goroutine::block_on(async {
 //! let (ctx, cancel) = context::with_cancel(&context::background());
@@ -77,7 +77,7 @@ use self::deadline::{arm_deadline, DeadlineGuard};
 /// # Examples
 ///
 /// ```
-/// use goroutine::sync::context::ContextError;
+/// use goroutine::context::ContextError;
 /// assert_eq!(ContextError::Canceled.to_string(), "context canceled");
 /// assert_eq!(ContextError::DeadlineExceeded.to_string(), "context deadline exceeded");
 /// ```
@@ -127,7 +127,7 @@ impl Error for ContextError {}
 ///
 /// ```
 /// use std::time::Duration;
-/// use goroutine::sync::context;
+/// use goroutine::context;
 ///
 /// # goroutine::block_on(async {
 /// let (ctx, _cancel) = context::with_timeout(&context::background(), Duration::from_millis(5));
@@ -153,7 +153,7 @@ pub struct Context {
 /// # Examples
 ///
 /// ```
-/// use goroutine::sync::context;
+/// use goroutine::context;
 /// let (ctx, cancel) = context::with_cancel(&context::background());
 /// let (child, _child_cancel) = context::with_cancel(&ctx);
 /// cancel.cancel();
@@ -170,7 +170,7 @@ pub struct CancelFunc {
 /// # Examples
 ///
 /// ```
-/// let bg = goroutine::sync::context::background();
+/// let bg = goroutine::context::background();
 /// assert_eq!(bg.err(), None);
 /// assert_eq!(bg.deadline(), None);
 /// ```
@@ -186,7 +186,7 @@ pub fn background() -> Context {
 /// # Examples
 ///
 /// ```
-/// use goroutine::sync::context;
+/// use goroutine::context;
 /// # goroutine::block_on(async {
 /// let (ctx, cancel) = context::with_cancel(&context::background());
 /// assert_eq!(ctx.err(), None);
@@ -213,7 +213,7 @@ pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
 ///
 /// ```
 /// use std::time::Duration;
-/// use goroutine::sync::context;
+/// use goroutine::context;
 /// # goroutine::block_on(async {
 /// let (ctx, cancel) = context::with_timeout(&context::background(), Duration::from_secs(60));
 /// assert!(ctx.deadline().is_some());
@@ -240,7 +240,7 @@ pub fn with_timeout(parent: &Context, timeout: Duration) -> (Context, CancelFunc
 ///
 /// ```
 /// use std::time::Instant;
-/// use goroutine::sync::context;
+/// use goroutine::context;
 /// let (ctx, _cancel) = context::with_deadline(&context::background(), Instant::now());
 /// assert_eq!(ctx.err(), Some(context::ContextError::DeadlineExceeded));
 /// ```
@@ -284,7 +284,7 @@ impl Context {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::sync::context;
+    /// use goroutine::context;
     /// # goroutine::block_on(async {
     /// let (ctx, cancel) = context::with_cancel(&context::background());
     /// let watcher = {
@@ -313,7 +313,7 @@ impl Context {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::sync::context;
+    /// use goroutine::context;
     /// let (ctx, cancel) = context::with_cancel(&context::background());
     /// assert_eq!(ctx.err(), None);
     /// cancel.cancel();
@@ -330,7 +330,7 @@ impl Context {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// use goroutine::sync::context;
+    /// use goroutine::context;
     /// let at = Instant::now() + Duration::from_secs(30);
     /// let (parent, _c1) = context::with_deadline(&context::background(), at);
     /// let (child, _c2) = context::with_timeout(&parent, Duration::from_secs(3600));
@@ -377,7 +377,7 @@ impl CancelFunc {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::sync::context;
+    /// use goroutine::context;
     /// let (ctx, cancel) = context::with_cancel(&context::background());
     /// cancel.cancel();
     /// cancel.cancel(); // no effect
@@ -556,7 +556,7 @@ impl Drop for Node {
 /// # Examples
 ///
 /// ```
-/// use goroutine::sync::context;
+/// use goroutine::context;
 /// # goroutine::block_on(async {
 /// let (ctx, cancel) = context::with_cancel(&context::background());
 /// let done: context::Done<'_> = ctx.done();

@@ -120,7 +120,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// let (group, ctx) = goroutine::sync::ErrGroup::<()>::with_context();
     /// group.go(async { Err(()) });
     /// assert_eq!(group.wait().await, Err(()));
-    /// assert_eq!(ctx.err(), Some(goroutine::sync::context::ContextError::Canceled));
+    /// assert_eq!(ctx.err(), Some(goroutine::context::ContextError::Canceled));
     /// # });
     /// ```
     pub fn with_context() -> (ErrGroup<E>, Context) {
@@ -133,7 +133,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// # Examples
     ///
     /// ```
-    /// use goroutine::sync::context;
+    /// use goroutine::context;
     /// let (parent, cancel) = context::with_cancel(&context::background());
     /// let (_group, ctx) = goroutine::sync::ErrGroup::<()>::with_parent(&parent);
     /// cancel.cancel();

@@ -15,7 +15,7 @@ pub(crate) use ::loom::sync::{atomic, Arc, Mutex, MutexGuard};
 /// std's types, also under loom: the context tree (loom has no `Weak`)
 /// and `OnceCell`'s storage are not modelled.
 pub(crate) mod std_sync {
-    pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+    pub(crate) use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 }
 
 /// Locks a std mutex, ignoring poisoning (see [`lock`]).

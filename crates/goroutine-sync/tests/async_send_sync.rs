@@ -18,8 +18,8 @@ fn unpin<T: Unpin>() {}
 fn handles_are_clone_send_sync_static() {
     handle::<WaitGroup>();
     handle::<ErrGroup<std::io::Error>>();
-    handle::<goroutine::sync::context::Context>();
-    handle::<goroutine::sync::context::CancelFunc>();
+    handle::<goroutine::context::Context>();
+    handle::<goroutine::context::CancelFunc>();
 }
 
 #[test]
@@ -73,10 +73,7 @@ fn hot_types_stay_small() {
     assert_eq!(size_of::<Wait<'static>>(), 16);
     assert!(size_of::<Mutex<()>>() <= 64, "{}", size_of::<Mutex<()>>());
     assert!(size_of::<Semaphore>() <= 64, "{}", size_of::<Semaphore>());
-    assert_eq!(
-        size_of::<goroutine::sync::context::Context>(),
-        size_of::<usize>()
-    );
+    assert_eq!(size_of::<goroutine::context::Context>(), size_of::<usize>());
 }
 
 #[test]
@@ -99,6 +96,6 @@ fn print_sizes() {
     println!("Once {}", size_of::<Once>());
     println!("OnceCell<u64> {}", size_of::<OnceCell<u64>>());
     println!("Barrier {}", size_of::<Barrier>());
-    println!("Context {}", size_of::<goroutine::sync::context::Context>());
+    println!("Context {}", size_of::<goroutine::context::Context>());
     println!("Done {}", size_of::<Done<'static>>());
 }

@@ -1,15 +1,10 @@
 //! Context behaviours, after Go's `src/context/context_test.go`.
 
-// `wg.go(fut);` is Go's `wg.Go(f)`: the WaitGroup tracks the goroutine, so
-// the JoinHandle is not needed. The runtime marks JoinHandle `#[must_use]`
-// at the type, which flags that idiom; see the issue-5 report.
-#![allow(unused_must_use)]
-
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use goroutine::sync::context::{self, ContextError};
+use goroutine::context::{self, ContextError};
 use goroutine::sync::WaitGroup;
 
 // Go: TestCanceledTimeout / the fan-out in XTestCancelRemoves, scaled up:

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
-use goroutine::sync::context::ContextError;
+use goroutine::context::ContextError;
 use goroutine::sync::{ErrGroup, Semaphore};
 
 // errgroup: TestZeroGroup. Goroutines run one at a time (a wait after each

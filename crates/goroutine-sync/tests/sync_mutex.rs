@@ -1,10 +1,5 @@
 //! Mutex behaviours, ported from Go's `src/sync/mutex_test.go`.
 
-// `wg.go(fut);` is Go's `wg.Go(f)`: the WaitGroup tracks the goroutine, so
-// the JoinHandle is not needed. The runtime marks JoinHandle `#[must_use]`
-// at the type, which flags that idiom; see the issue-5 report.
-#![allow(unused_must_use)]
-
 use std::future::Future;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};

@@ -36,7 +36,6 @@ use crate::wait::{set_wait_reason, WaitReason};
 ///
 /// Dropping a pending `h.await` (for instance in a losing `select!` arm)
 /// does not affect the goroutine; await the handle again later.
-#[must_use = "dropping a JoinHandle detaches the goroutine; use `go!` to make that explicit"]
 pub struct JoinHandle<T> {
     task: Option<FallibleTask<T, Meta>>,
     /// The goroutine's metadata, in the task allocation that `task` keeps

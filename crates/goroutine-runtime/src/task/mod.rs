@@ -1,7 +1,7 @@
 //! Goroutines as tasks: spawning, naming, joining.
 //!
 //! A goroutine is one heap allocation made by `async-task`: a header (state,
-//! reference count, the awaiting `JoinHandle`'s waker, and our [`Meta`]),
+//! reference count, the awaiting `JoinHandle`'s waker, and the runtime's metadata),
 //! then the future, later replaced by its output. Nothing else is allocated
 //! per goroutine, and its waker is a pointer to that allocation, so waking
 //! never allocates either.

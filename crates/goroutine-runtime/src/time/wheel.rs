@@ -304,10 +304,10 @@ mod tests {
         let Insert::Pending(b) = w.insert(10, Waker::noop().clone()) else {
             panic!()
         };
-        assert_eq!(w.remove(a).0, true);
+        assert!(w.remove(a).0);
         assert_eq!(fire(&mut w, 10), 1);
         assert!(w.is_fired(b));
-        assert_eq!(w.remove(b).0, false, "already fired");
+        assert!(!w.remove(b).0, "already fired");
         let Insert::Pending(c) = w.insert(20, Waker::noop().clone()) else {
             panic!()
         };

@@ -1,0 +1,301 @@
+//! sleep, timeout, after, tick, Timer and Ticker (issue 4).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use goroutine::runtime::Builder;
+use goroutine::time::{self, Ticker, Timer};
+
+fn rt() -> goroutine::runtime::Runtime {
+    Builder::new().workers(2).build().unwrap()
+}
+
+#[test]
+fn sleep_never_returns_before_its_deadline() {
+    rt().block_on(async {
+        for ms in [0u64, 1, 2, 3, 5, 8, 13] {
+            let start = Instant::now();
+            time::sleep(Duration::from_millis(ms)).await;
+            assert!(start.elapsed() >= Duration::from_millis(ms));
+        }
+    });
+}
+
+#[test]
+fn sleeps_with_equal_and_different_deadlines_wake_in_order() {
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let o = order.clone();
+    Builder::new()
+        .workers(1)
+        .build()
+        .unwrap()
+        .block_on(async move {
+            let start = Instant::now();
+            let hs: Vec<_> = [(0, 20u64), (1, 10), (2, 20), (3, 5), (4, 10)]
+                .into_iter()
+                .map(|(i, ms)| {
+                    let o = o.clone();
+                    goroutine::spawn(async move {
+                        time::sleep_until(start + Duration::from_millis(ms)).await;
+                        o.lock().unwrap().push((ms, i));
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+    let got: Vec<u64> = order.lock().unwrap().iter().map(|&(ms, _)| ms).collect();
+    assert_eq!(got, vec![5, 10, 10, 20, 20]);
+}
+
+#[test]
+fn a_million_concurrent_sleeps_all_complete() {
+    const N: usize = 1_000_000;
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    rt().block_on(async move {
+        let spawner = goroutine::spawn(async move {
+            let mut hs = Vec::with_capacity(N);
+            for i in 0..N {
+                let d = d.clone();
+                hs.push(goroutine::spawn(async move {
+                    time::sleep(Duration::from_millis(1 + (i % 100) as u64)).await;
+                    d.fetch_add(1, SeqCst);
+                }));
+            }
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+        spawner.await.unwrap();
+        assert_eq!(goroutine::timer::pending(), 0);
+    });
+    assert_eq!(done.load(SeqCst), N);
+}
+
+#[test]
+fn a_deadline_in_the_past_fires_at_once() {
+    rt().block_on(async {
+        time::sleep_until(Instant::now() - Duration::from_secs(5)).await;
+        assert!(time::timeout(Duration::ZERO, async { 1 }).await.is_ok());
+    });
+}
+
+#[test]
+fn timeout_elapses_around_a_pending_future_and_not_a_ready_one() {
+    rt().block_on(async {
+        let r = time::timeout(Duration::from_millis(5), std::future::pending::<()>()).await;
+        assert_eq!(r, Err(r.unwrap_err()));
+        assert_eq!(
+            time::timeout(Duration::from_millis(5), async { 7 }).await,
+            Ok(7)
+        );
+    });
+}
+
+#[test]
+fn timeout_with_duration_max_never_elapses() {
+    rt().block_on(async {
+        let (tx, rx) = goroutine::chan::bounded(0);
+        goroutine::go!(async move {
+            time::sleep(Duration::from_millis(20)).await;
+            tx.send(1).await.unwrap();
+        });
+        assert_eq!(time::timeout(Duration::MAX, rx.recv()).await, Ok(Some(1)));
+    });
+}
+
+#[test]
+fn a_million_timeouts_that_complete_early_leave_no_timer_behind() {
+    rt().block_on(async {
+        for i in 0..1_000_000u32 {
+            let r = time::timeout(Duration::from_secs(60), async { i }).await;
+            assert_eq!(r, Ok(i));
+        }
+        assert_eq!(goroutine::timer::pending(), 0);
+        // Pending inner futures too: each timeout registers, then is dropped.
+        for _ in 0..1000 {
+            let t = time::timeout(Duration::from_secs(60), std::future::pending::<()>());
+            let mut t = std::pin::pin!(t);
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            assert!(t.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(goroutine::timer::pending(), 0);
+    });
+}
+
+#[test]
+fn durations_of_days_do_not_overflow() {
+    rt().block_on(async {
+        let r = time::timeout(Duration::from_secs(3 * 86_400), async { 1 }).await;
+        assert_eq!(r, Ok(1));
+        let t = Timer::new(Duration::from_secs(40 * 86_400));
+        assert!(t.stop());
+    });
+}
+
+#[test]
+fn after_delivers_once_in_select() {
+    rt().block_on(async {
+        let (_tx, rx) = goroutine::chan::bounded::<i32>(0);
+        let start = Instant::now();
+        let which = goroutine::select! {
+            _ = rx.recv() => "chan",
+            _ = time::after(Duration::from_millis(5)).recv() => "timeout",
+        };
+        assert_eq!(which, "timeout");
+        assert!(start.elapsed() >= Duration::from_millis(5));
+    });
+}
+
+#[test]
+fn timer_stop_before_fire_prevents_the_value() {
+    rt().block_on(async {
+        let t = Timer::new(Duration::from_millis(5));
+        assert!(t.stop());
+        time::sleep(Duration::from_millis(20)).await;
+        assert!(t.receiver().try_recv().is_err());
+        assert!(!t.stop());
+    });
+}
+
+/// Go 1.23: after Stop or Reset returns, no stale value is received.
+#[test]
+fn timer_reset_after_fire_discards_the_stale_value() {
+    rt().block_on(async {
+        let t = Timer::new(Duration::from_millis(1));
+        time::sleep(Duration::from_millis(20)).await; // fired, not received
+        let before_reset = Instant::now();
+        assert!(
+            t.reset(Duration::from_millis(10)),
+            "value was still pending"
+        );
+        let v = t.receiver().recv().await.unwrap();
+        assert!(v >= before_reset, "received a value from before the reset");
+    });
+}
+
+#[test]
+fn timer_stop_and_reset_race_from_several_threads_leave_no_stale_value() {
+    rt().block_on(async {
+        for _ in 0..50 {
+            let t = Arc::new(Timer::new(Duration::from_millis(1)));
+            let threads: Vec<_> = (0..3)
+                .map(|i| {
+                    let t = t.clone();
+                    std::thread::spawn(move || {
+                        for _ in 0..20 {
+                            if i == 0 {
+                                t.stop();
+                            } else {
+                                t.reset(Duration::from_micros(500));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for th in threads {
+                th.join().unwrap();
+            }
+            let cut = Instant::now();
+            t.stop();
+            assert!(t.receiver().try_recv().is_err(), "stale value after stop");
+            t.reset(Duration::from_millis(1));
+            let v = t.receiver().recv().await.unwrap();
+            assert!(v >= cut);
+        }
+    });
+}
+
+#[test]
+fn ticker_ticks_and_a_slow_reader_misses_ticks_instead_of_queueing() {
+    rt().block_on(async {
+        let ticker = Ticker::new(Duration::from_millis(2));
+        let first = ticker.receiver().recv().await.unwrap();
+        // Be slow for 10 periods: at most one tick waits.
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(ticker.receiver().len() <= 1);
+        let a = ticker.receiver().recv().await.unwrap();
+        let b = ticker.receiver().recv().await.unwrap();
+        assert!(first < a && a < b);
+        assert!(ticker.stop());
+        time::sleep(Duration::from_millis(10)).await;
+        assert!(ticker.receiver().try_recv().is_err(), "tick after stop");
+    });
+}
+
+#[test]
+fn ticker_reset_changes_the_period() {
+    rt().block_on(async {
+        let ticker = Ticker::new(Duration::from_secs(3600));
+        ticker.reset(Duration::from_millis(1));
+        assert!(ticker.receiver().recv().await.is_some());
+    });
+}
+
+#[test]
+#[should_panic(expected = "non-positive interval for NewTicker")]
+fn ticker_with_zero_period_panics_like_go() {
+    let _ = Ticker::new(Duration::ZERO);
+}
+
+#[test]
+fn tick_stops_when_its_receiver_is_dropped() {
+    rt().block_on(async {
+        let ticks = time::tick(Duration::from_millis(1));
+        ticks.recv().await.unwrap();
+        assert_eq!(goroutine::timer::pending(), 1);
+        drop(ticks);
+        time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(goroutine::timer::pending(), 0, "the ticker kept running");
+    });
+}
+
+#[test]
+fn after_func_runs_in_its_own_goroutine_unless_stopped() {
+    rt().block_on(async {
+        let (tx, rx) = goroutine::chan::bounded(1);
+        let _t = time::after_func(Duration::from_millis(1), move || {
+            tx.try_send(goroutine::num_goroutines()).unwrap();
+        });
+        assert!(rx.recv().await.is_some());
+        let hit = Arc::new(AtomicUsize::new(0));
+        let h = hit.clone();
+        let t = time::after_func(Duration::from_millis(5), move || {
+            h.fetch_add(1, SeqCst);
+        });
+        assert!(t.stop());
+        time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(hit.load(SeqCst), 0);
+    });
+}
+
+#[test]
+fn sleep_works_under_another_executor() {
+    let start = Instant::now();
+    futures::executor::block_on(time::sleep(Duration::from_millis(5)));
+    assert!(start.elapsed() >= Duration::from_millis(5));
+}
+
+#[test]
+fn sleep_records_its_wait_reason() {
+    rt().block_on(async {
+        let h = goroutine::spawn(time::sleep(Duration::from_millis(50)));
+        let id = h.id();
+        let reason = loop {
+            if let Some(g) = goroutine::debug::goroutines()
+                .into_iter()
+                .find(|g| g.id == id)
+            {
+                break g.wait_reason;
+            }
+            goroutine::yield_now().await;
+        };
+        assert_eq!(reason, Some(goroutine::debug::WaitReason::Sleep));
+        h.await.unwrap();
+    });
+}
