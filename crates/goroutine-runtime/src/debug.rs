@@ -51,6 +51,9 @@ use crate::task::{GoroutineId, Meta};
 pub struct GoroutineInfo {
     /// Its id.
     pub id: GoroutineId,
+    /// True for a main goroutine: a future run by `block_on` (or
+    /// `#[goroutine::main]`) on its caller's thread.
+    pub is_main: bool,
     /// Its name, if spawned through [`task::Builder::name`](crate::task::Builder::name).
     pub name: Option<String>,
     /// Where it was spawned.
@@ -86,10 +89,11 @@ pub fn goroutines() -> Vec<GoroutineInfo> {
     goroutines_of(&current().shared)
 }
 
-fn info(shared: &Shared, meta: &Meta, now_ms: u32) -> GoroutineInfo {
+fn info(shared: &Shared, meta: &Meta, now_ms: u32, is_main: bool) -> GoroutineInfo {
     let (state, reason, polls, since) = meta.debug_view();
     GoroutineInfo {
         id: meta.id(),
+        is_main,
         name: shared.name_of(meta).map(|n| n.to_string()),
         location: meta.location(),
         state,
@@ -105,12 +109,12 @@ pub(crate) fn goroutines_of(shared: &Shared) -> Vec<GoroutineInfo> {
     let now_ms = shared.clock_ms();
     let mut out: Vec<_> = lock(&shared.main_goroutines)
         .iter()
-        .map(|m| info(shared, m, now_ms))
+        .map(|m| info(shared, m, now_ms, true))
         .collect();
     let mains = out.len();
     shared
         .registry
-        .for_each(|meta| out.push(info(shared, meta, now_ms)));
+        .for_each(|meta| out.push(info(shared, meta, now_ms, false)));
     out[mains..].sort_by_key(|g| g.id);
     out
 }
@@ -153,7 +157,12 @@ pub(crate) fn dump_of(shared: &Shared) -> String {
         if let Some(name) = &g.name {
             let _ = writeln!(s, "    name: {name}");
         }
-        let _ = writeln!(s, "    created at {}, polled {} times", g.location, g.polls);
+        let what = if g.is_main {
+            "main goroutine, in block_on at"
+        } else {
+            "created at"
+        };
+        let _ = writeln!(s, "    {what} {}, polled {} times", g.location, g.polls);
         s.push('\n');
     }
     let total = shared.num_goroutines();

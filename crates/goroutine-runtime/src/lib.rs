@@ -242,6 +242,7 @@ pub mod __private {
     /// when `future` returns, every goroutine still alive is dropped (as Go
     /// ends them when `main` returns) without waiting long for threads stuck
     /// in blocking code.
+    #[track_caller]
     pub fn run_main<F: Future>(config: EntryConfig, future: F) -> F::Output {
         let rt = build(config, "goroutine-worker", DeadlockAction::Exit);
         let previous = install_global(Some(rt.handle()));
@@ -252,6 +253,7 @@ pub mod __private {
     }
 
     /// Body of `#[goroutine::test]`: a fresh runtime per test.
+    #[track_caller]
     pub fn run_test<F: Future>(config: EntryConfig, future: F) -> F::Output {
         let rt = build(config, "goroutine-test-worker", DeadlockAction::Panic);
         let out = rt.block_on(future);

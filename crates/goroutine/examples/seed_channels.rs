@@ -11,7 +11,7 @@
 //! }
 //! ```
 //!
-//! Run: `cargo run -p goroutine --example chan_using_channels`
+//! Run: `cargo run -p goroutine --example seed_channels`
 
 #[goroutine::main]
 async fn main() {

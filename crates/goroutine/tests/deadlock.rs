@@ -1,0 +1,144 @@
+//! Go's deadlock report (issue 6): each `deadlock_*` example must stop with
+//! "fatal error: all goroutines are asleep - deadlock!", a goroutine dump
+//! naming what each goroutine waits on, and exit status 2.
+//!
+//! The examples run as separate processes: the check counts the threads of
+//! its process, and a test harness's own threads would (rightly) make it
+//! stand down. `cargo test` builds examples before it runs tests.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn example(name: &str) -> PathBuf {
+    // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>
+    let mut p = std::env::current_exe().unwrap();
+    p.pop();
+    if p.ends_with("deps") {
+        p.pop();
+    }
+    p.join("examples").join(name)
+}
+
+fn run(name: &str) -> (i32, String, String, Duration) {
+    let path = example(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with `cargo test` (which builds examples)",
+        path.display()
+    );
+    let start = Instant::now();
+    let out = Command::new(&path).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        start.elapsed(),
+    )
+}
+
+const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!";
+
+#[test]
+fn unbuffered_send_with_no_receiver_is_reported_as_deadlock() {
+    let (code, stdout, stderr, took) = run("deadlock_send");
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert!(stderr.starts_with(FATAL), "stderr: {stderr}");
+    assert!(
+        stderr.contains("goroutine 1 [chan send]:"),
+        "stderr: {stderr}"
+    );
+    assert!(stderr.contains("main goroutine"), "stderr: {stderr}");
+    assert!(!stdout.contains("unreachable"));
+    assert!(took < Duration::from_secs(20));
+}
+
+#[test]
+fn two_goroutines_waiting_on_each_other_are_reported_as_deadlock() {
+    let (code, _stdout, stderr, _) = run("deadlock_mutual");
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert!(stderr.starts_with(FATAL), "stderr: {stderr}");
+    assert_eq!(
+        stderr.matches("[chan receive]").count(),
+        3,
+        "stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("deadlock_mutual.rs"),
+        "spawn locations: {stderr}"
+    );
+}
+
+#[test]
+fn a_waitgroup_never_done_is_reported_as_deadlock() {
+    let (code, stdout, stderr, _) = run("deadlock_waitgroup");
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert_eq!(stdout, "one done\n");
+    assert!(stderr.starts_with(FATAL), "stderr: {stderr}");
+    assert!(stderr.contains("[sync.WaitGroup.Wait]"), "stderr: {stderr}");
+}
+
+/// The seed programs finish normally: no false report, and the output Go
+/// prints.
+#[test]
+fn seed_programs_exit_cleanly_with_gos_output() {
+    let (code, stdout, stderr, _) = run("seed_simple_goroutine");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "Hello from goroutine!\nMain function\n"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr, _) = run("seed_channels");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "Hello from goroutine\n"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr, _) = run("seed_worker_pool");
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    let (code, stdout, stderr, _) = run("seed_waitgroup");
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines: Vec<_> = stdout.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "Goroutine 0",
+            "Goroutine 1",
+            "Goroutine 2",
+            "Goroutine 3",
+            "Goroutine 4"
+        ]
+    );
+    let (code, stdout, stderr, _) = run("seed_multiple_goroutines");
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert!(
+        lines[..3].iter().all(|l| l.ends_with("starting")),
+        "{stdout}"
+    );
+    assert!(lines[3..].iter().all(|l| l.ends_with("done")), "{stdout}");
+}
+
+#[test]
+fn go_by_example_time_programs_print_what_go_prints() {
+    let (code, stdout, stderr, _) = run("time_timeouts");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "timeout 1\nresult 2\n"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr, _) = run("time_timers");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "Timer 1 fired\nTimer 2 stopped\n"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr, _) = run("time_tickers");
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines[..3].iter().all(|l| l.starts_with("Tick at")));
+    assert_eq!(lines[3], "Ticker stopped");
+}
