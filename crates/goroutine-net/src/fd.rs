@@ -21,4 +21,10 @@ macro_rules! impl_fd {
     )*};
 }
 
-impl_fd!(TcpListener, TcpStream, OwnedReadHalf, OwnedWriteHalf, UdpSocket);
+impl_fd!(
+    TcpListener,
+    TcpStream,
+    OwnedReadHalf,
+    OwnedWriteHalf,
+    UdpSocket
+);

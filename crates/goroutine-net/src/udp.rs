@@ -114,7 +114,11 @@ impl UdpSocket {
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let target = first_addr(target)?;
-        poll_fn(|cx| self.io.poll_io(cx, Interest::Write, |s| s.send_to(buf, target))).await
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Interest::Write, |s| s.send_to(buf, target))
+        })
+        .await
     }
 
     /// Receives one datagram into `buf`; returns its length (at most
@@ -309,7 +313,6 @@ impl UdpSocket {
     }
 }
 
-
 impl UdpSocket {
     /// The underlying standard-library socket.
     pub(crate) fn socket(&self) -> &net::UdpSocket {
@@ -318,12 +321,9 @@ impl UdpSocket {
 }
 
 fn first_addr(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
-    addr.to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "no addresses to send data to",
-        )
-    })
+    addr.to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to"))
 }
 
 impl fmt::Debug for UdpSocket {

@@ -62,7 +62,10 @@ async fn echo_serves_many_clients_concurrently() {
                 let mut conn = TcpStream::connect(addr).await?;
                 for round in 0..20u64 {
                     // Sizes up to 20 KB: reads and writes come in pieces.
-                    let msg = pattern(id * 1000 + round, ((id * 7919 + round * 104_729) % 20_000 + 1) as usize);
+                    let msg = pattern(
+                        id * 1000 + round,
+                        ((id * 7919 + round * 104_729) % 20_000 + 1) as usize,
+                    );
                     conn.write_all(&msg).await?;
                     let mut back = vec![0u8; msg.len()];
                     conn.read_exact(&mut back).await?;
@@ -242,7 +245,10 @@ async fn writing_to_a_vanished_peer_errors_instead_of_hanging() {
     })
     .await;
     assert!(
-        matches!(err.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset),
+        matches!(
+            err.kind(),
+            ErrorKind::BrokenPipe | ErrorKind::ConnectionReset
+        ),
         "{err:?}"
     );
 }

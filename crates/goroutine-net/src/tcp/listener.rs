@@ -185,7 +185,6 @@ impl TcpListener {
     }
 }
 
-
 impl TcpListener {
     /// The underlying standard-library socket.
     pub(crate) fn socket(&self) -> &net::TcpListener {

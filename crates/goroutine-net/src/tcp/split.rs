@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 use crate::deadline::Deadline;
 use crate::tcp::stream::{self, Source, TcpStream};
 
-pub(crate) fn split(io: Arc<Source>, rd: Deadline, wr: Deadline) -> (OwnedReadHalf, OwnedWriteHalf) {
-    let read = OwnedReadHalf {
-        io: io.clone(),
-        rd,
-    };
+pub(crate) fn split(
+    io: Arc<Source>,
+    rd: Deadline,
+    wr: Deadline,
+) -> (OwnedReadHalf, OwnedWriteHalf) {
+    let read = OwnedReadHalf { io: io.clone(), rd };
     let write = OwnedWriteHalf {
         io,
         wr,
@@ -112,6 +113,9 @@ impl OwnedReadHalf {
     /// # Ok::<(), std::io::Error>(())
     /// # }).unwrap();
     /// ```
+    // The error hands both halves back (as tokio's does); reuniting is
+    // rare, so its size does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn reunite(self, mut other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
         if !Arc::ptr_eq(&self.io, &other.io) {
             return Err(ReuniteError(self, other));
@@ -391,14 +395,12 @@ impl OwnedWriteHalf {
     }
 }
 
-
 impl OwnedReadHalf {
     /// The underlying standard-library socket.
     pub(crate) fn socket(&self) -> &std::net::TcpStream {
         self.io.get_ref()
     }
 }
-
 
 impl OwnedWriteHalf {
     /// The underlying standard-library socket.

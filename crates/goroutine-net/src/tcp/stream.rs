@@ -630,7 +630,6 @@ impl TcpStream {
     }
 }
 
-
 impl TcpStream {
     /// The underlying standard-library socket.
     pub(crate) fn socket(&self) -> &net::TcpStream {
