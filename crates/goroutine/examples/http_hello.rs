@@ -248,6 +248,126 @@ pub mod http1 {
         b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
     }
 
+    /// What a connection does once the responses
+    /// [`Conn::process`] produced are written.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Next {
+        /// Read more input.
+        Read,
+        /// Close; `drain`: after an error, or with input left unread, so
+        /// the peer may still be sending (see "lingering close").
+        Close {
+            /// Read and discard input briefly before closing.
+            drain: bool,
+        },
+    }
+
+    /// One connection's buffers and parsing state, independent of how its
+    /// bytes are read and written. Two allocations per connection, none
+    /// per request.
+    #[derive(Debug)]
+    pub struct Conn {
+        buf: Vec<u8>,
+        start: usize,
+        end: usize,
+        /// Body bytes of the current request still to discard.
+        skip: u64,
+        out: Vec<u8>,
+    }
+
+    impl Default for Conn {
+        fn default() -> Conn {
+            Conn::new()
+        }
+    }
+
+    impl Conn {
+        /// Empty buffers: [`MAX_HEAD`] bytes of input space.
+        pub fn new() -> Conn {
+            Conn {
+                buf: vec![0; MAX_HEAD],
+                start: 0,
+                end: 0,
+                skip: 0,
+                out: Vec::new(),
+            }
+        }
+
+        /// Answers every complete request in the input (pipelining),
+        /// appending the responses to [`output`](Conn::output), and says
+        /// what to do next.
+        pub fn process(&mut self) -> Next {
+            let date = now_date();
+            loop {
+                if self.skip > 0 {
+                    let n = self.skip.min((self.end - self.start) as u64);
+                    self.start += n as usize;
+                    self.skip -= n;
+                    if self.skip > 0 {
+                        return Next::Read;
+                    }
+                }
+                if self.start == self.end {
+                    return Next::Read;
+                }
+                match parse(&self.buf[self.start..self.end]) {
+                    Parse::Complete(req) => {
+                        self.start += req.head_len;
+                        self.skip = req.body_len;
+                        write_hello(&mut self.out, &req, &date);
+                        if !req.keep_alive {
+                            let drain = self.start < self.end || self.skip > 0;
+                            return Next::Close { drain };
+                        }
+                    }
+                    Parse::Partial => return Next::Read,
+                    Parse::Invalid(status) => {
+                        write_error(&mut self.out, status, &date);
+                        return Next::Close { drain: true };
+                    }
+                }
+            }
+        }
+
+        /// Responses waiting to be written, in one piece.
+        pub fn output(&self) -> &[u8] {
+            &self.out
+        }
+
+        /// The output was written.
+        pub fn clear_output(&mut self) {
+            self.out.clear();
+        }
+
+        /// Appends an error response (e.g. [`Status::RequestTimeout`]).
+        pub fn fail(&mut self, status: Status) {
+            write_error(&mut self.out, status, &now_date());
+        }
+
+        /// True while a request has partly arrived (its deadline runs).
+        pub fn in_request(&self) -> bool {
+            self.end > self.start || self.skip > 0
+        }
+
+        /// Free input space to read into, after moving any partial
+        /// request to the front. Never empty: [`process`](Conn::process)
+        /// refuses heads that would fill the buffer.
+        pub fn read_buf(&mut self) -> &mut [u8] {
+            if self.start == self.end {
+                (self.start, self.end) = (0, 0);
+            } else if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                (self.start, self.end) = (0, self.end - self.start);
+            }
+            &mut self.buf[self.end..]
+        }
+
+        /// `n` bytes were read into [`read_buf`](Conn::read_buf).
+        pub fn filled(&mut self, n: usize) {
+            self.end += n;
+        }
+    }
+
     /// The body every request gets.
     pub const HELLO: &[u8] = b"Hello, World!";
 
@@ -399,88 +519,37 @@ pub async fn serve(listener: TcpListener, config: Config) {
 /// Serves one connection until the client closes it, asks to close, sends
 /// something malformed or times out.
 pub async fn handle(mut conn: TcpStream, config: Config) -> io::Result<()> {
-    use http1::{Parse, Status};
-
-    let mut buf = vec![0u8; http1::MAX_HEAD];
-    let (mut start, mut end) = (0, 0);
-    let mut out = Vec::new();
-    // Body bytes of the current request still to discard.
-    let mut skip: u64 = 0;
-    // The current request's deadline is set (it began arriving).
-    let mut in_request = false;
+    let mut http = http1::Conn::new();
+    // Between requests only the idle timeout applies (per read); a request
+    // under way must arrive whole within the read timeout (a deadline).
     conn.set_read_timeout(Some(config.idle_timeout));
+    let mut deadline_set = false;
     loop {
-        // Answer every complete request in the buffer.
-        let mut close = None;
-        let date = http1::now_date();
-        loop {
-            if skip > 0 {
-                let n = skip.min((end - start) as u64);
-                start += n as usize;
-                skip -= n;
-                if skip > 0 {
-                    break;
-                }
-            }
-            if start == end {
-                break;
-            }
-            match http1::parse(&buf[start..end]) {
-                Parse::Complete(req) => {
-                    start += req.head_len;
-                    skip = req.body_len;
-                    http1::write_hello(&mut out, &req, &date);
-                    if !req.keep_alive {
-                        close = Some(None);
-                        break;
-                    }
-                }
-                Parse::Partial => break,
-                Parse::Invalid(status) => {
-                    http1::write_error(&mut out, status, &date);
-                    close = Some(Some(status));
-                    break;
-                }
-            }
+        let next = http.process();
+        if !http.output().is_empty() {
+            // One write for all the responses (pipelining).
+            conn.write_all(http.output()).await?;
+            http.clear_output();
         }
-        // One write for all the responses (pipelining).
-        if !out.is_empty() {
-            conn.write_all(&out).await?;
-            out.clear();
+        if let http1::Next::Close { drain } = next {
+            return close_gracefully(conn, drain).await;
         }
-        if let Some(error) = close {
-            let unread = start < end || skip > 0;
-            return close_gracefully(conn, error.is_some() || unread).await;
+        let partial = http.in_request();
+        if partial != deadline_set {
+            conn.set_read_deadline(partial.then(|| Instant::now() + config.read_timeout));
+            deadline_set = partial;
         }
-        // Keep the unparsed tail at the front of the buffer.
-        if start == end {
-            (start, end) = (0, 0);
-        } else if start > 0 {
-            buf.copy_within(start..end, 0);
-            (start, end) = (0, end - start);
-        }
-        // A request under way must finish within the read timeout; between
-        // requests only the idle timeout applies.
-        let partial = end > 0 || skip > 0;
-        if partial && !in_request {
-            conn.set_read_deadline(Some(Instant::now() + config.read_timeout));
-            in_request = true;
-        } else if !partial && in_request {
-            conn.set_read_deadline(None);
-            in_request = false;
-        }
-        let n = match conn.read(&mut buf[end..]).await {
+        match conn.read(http.read_buf()).await {
             Ok(0) => return Ok(()),
-            Ok(n) => n,
+            Ok(n) => http.filled(n),
             Err(e) if e.kind() == io::ErrorKind::TimedOut && partial => {
-                http1::write_error(&mut out, Status::RequestTimeout, &http1::now_date());
+                http.fail(http1::Status::RequestTimeout);
                 conn.set_write_timeout(Some(config.read_timeout));
-                conn.write_all(&out).await?;
+                conn.write_all(http.output()).await?;
                 return close_gracefully(conn, true).await;
             }
             Err(e) => return Err(e),
-        };
-        end += n;
+        }
     }
 }
 
