@@ -1,0 +1,3 @@
+module goroutine-benches/net
+
+go 1.19
