@@ -85,7 +85,7 @@
 //! | `time.Sleep(d)` | [`time::sleep`]`(d).await` | |
 //! | `<-time.After(d)` | `time::after(d).recv().await` | or `time::sleep(d)` as a `select!` arm |
 //! | `time.NewTimer`, `time.NewTicker` | [`time::Timer`], [`time::Ticker`] | Go 1.23 `Stop`/`Reset` semantics |
-//! | `net.Listen`, `net.Dial` | `net::TcpListener::bind`, `net::TcpStream::connect` | one goroutine per connection |
+//! | `net.Listen`, `net.Dial` | [`net::TcpListener::bind`], [`net::TcpStream::connect`] | one goroutine per connection |
 //! | goroutine dump (`SIGQUIT`) | [`debug::dump`]`()` | |
 //!
 //! # Crates
@@ -162,7 +162,21 @@ pub mod time {
 pub mod net {
     //! Networking: one goroutine per connection, see the `goroutine-net`
     //! crate.
-    #[allow(unused_imports, unreachable_pub)] // filled by the networking crate
+    //!
+    //! ```
+    //! # goroutine::block_on(async {
+    //! let listener = goroutine::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    //! let addr = listener.local_addr().unwrap();
+    //! goroutine::go!(async move {
+    //!     let (mut conn, _) = listener.accept().await.unwrap();
+    //!     conn.write_all(b"hi").await.unwrap();
+    //! });
+    //! let mut conn = goroutine::net::TcpStream::connect(addr).await.unwrap();
+    //! let mut buf = [0u8; 2];
+    //! let n = conn.read(&mut buf).await.unwrap();
+    //! assert_eq!(&buf[..n], b"hi");
+    //! # });
+    //! ```
     pub use goroutine_net::*;
 }
 
