@@ -677,7 +677,8 @@ pub(crate) fn poll_read(
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>> {
     dl.check()?;
-    match io.poll_io(cx, Interest::Read, |mut s| s.read(buf)) {
+    let len = buf.len();
+    match io.poll_io_partial(cx, Interest::Read, len, |mut s| s.read(buf)) {
         Poll::Ready(r) => {
             dl.done();
             Poll::Ready(r)
@@ -694,7 +695,8 @@ pub(crate) fn poll_write(
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
     dl.check()?;
-    match io.poll_io(cx, Interest::Write, |mut s| s.write(buf)) {
+    let len = buf.len();
+    match io.poll_io_partial(cx, Interest::Write, len, |mut s| s.write(buf)) {
         Poll::Ready(r) => {
             dl.done();
             Poll::Ready(r)

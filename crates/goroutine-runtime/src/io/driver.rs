@@ -1,31 +1,44 @@
-//! The readiness reactor: one `polling::Poller` per runtime, waited on by
-//! the worker that owns the driver (see `time/mod.rs`) instead of sleeping
-//! on its condition variable, so an I/O event wakes a goroutine without a
-//! hop through a reactor thread.
+//! The readiness reactor: one `mio::Poll` per runtime, waited on by the
+//! worker that owns the driver (see `time/mod.rs`) instead of sleeping on
+//! its condition variable, so an I/O event wakes a goroutine without a hop
+//! through a reactor thread.
 //!
 //! Readiness is tracked per direction, tokio style: a source starts
 //! "ready"; an operation that returns `WouldBlock` clears the readiness it
 //! observed (by tick, so an event that arrived meanwhile is not lost); an
-//! event sets it again and wakes the waiters. With edge-triggered polling
-//! (epoll, kqueue) that costs no system call per wait; elsewhere interest
-//! is re-armed (oneshot) when a waiter registers.
+//! event sets it again and wakes the waiters. Registration is
+//! edge-triggered (epoll `EPOLLET`, kqueue `EV_CLEAR`), so waiting costs no
+//! system call, and one park is one `epoll_wait`.
+//!
+//! "Peer closed its side" and errors are *sticky*: once seen, the direction
+//! stays ready for good. That lets a reader clear readiness after a short
+//! read without a second `read` to confirm `WouldBlock`: if the FIN came
+//! with the data, the direction is still ready and the next read returns
+//! the end of stream instead of waiting forever.
 
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use polling::{Event, Events, PollMode, Poller};
+use mio::unix::SourceFd;
+use mio::{Events, Registry, Token};
 
 use crate::loom::lock_std as lock;
+
+/// The token of the driver's own waker.
+const WAKE: Token = Token(usize::MAX);
 
 /// One direction of a source.
 #[derive(Default)]
 struct Dir {
     ready: bool,
+    /// Set for good by an event saying this direction is finished (peer
+    /// closed, error): readiness can no longer be cleared.
+    closed: bool,
     /// Bumped by every event in this direction.
     tick: u64,
     wakers: Vec<Waker>,
@@ -68,65 +81,67 @@ impl ScheduledIo {
     }
 
     /// `Ready(tick)` if the direction is ready; otherwise records the waker.
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        interest: Interest,
-        driver: &IoDriver,
-        fd: BorrowedFd<'_>,
-    ) -> Poll<io::Result<u64>> {
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<u64> {
         let mut st = lock(&self.state);
         let dir = Self::dir(&mut st, interest);
         if dir.ready {
-            return Poll::Ready(Ok(dir.tick));
+            return Poll::Ready(dir.tick);
         }
         if !dir.wakers.iter().any(|w| w.will_wake(cx.waker())) {
             dir.wakers.push(cx.waker().clone());
         }
-        if !driver.edge {
-            // Oneshot polling: re-arm interest in the directions awaited.
-            let ev = Event::new(
-                self.key,
-                !st.read.wakers.is_empty(),
-                !st.write.wakers.is_empty(),
-            );
-            if let Err(e) = driver.poller.modify(fd, ev) {
-                return Poll::Ready(Err(e));
-            }
-        }
         Poll::Pending
     }
 
-    /// An operation observed `WouldBlock` after readiness `tick`.
+    /// An operation observed `WouldBlock` (or a short read) after
+    /// readiness `tick`.
     pub(crate) fn clear_ready(&self, interest: Interest, tick: u64) {
         let mut st = lock(&self.state);
         let dir = Self::dir(&mut st, interest);
-        if dir.tick == tick {
+        if dir.tick == tick && !dir.closed {
             dir.ready = false;
         }
     }
 
-    fn set_ready(&self, readable: bool, writable: bool, wake: &mut Vec<Waker>) {
+    fn set_ready(&self, ev: &mio::event::Event, wake: &mut Vec<Waker>) {
         let mut guard = lock(&self.state);
         let st = &mut *guard;
-        for (flag, dir) in [(readable, &mut st.read), (writable, &mut st.write)] {
-            if flag {
+        let error = ev.is_error();
+        let read = (ev.is_readable(), ev.is_read_closed() || error);
+        let write = (ev.is_writable(), ev.is_write_closed() || error);
+        for ((ready, closed), dir) in [(read, &mut st.read), (write, &mut st.write)] {
+            if ready || closed {
                 dir.ready = true;
+                dir.closed |= closed;
                 dir.tick = dir.tick.wrapping_add(1);
                 wake.append(&mut dir.wakers);
             }
         }
     }
+
+    /// Both directions ready for good (deregistration): waiters retry and
+    /// see whatever the source now says.
+    fn close(&self, wake: &mut Vec<Waker>) {
+        let mut guard = lock(&self.state);
+        let st = &mut *guard;
+        for dir in [&mut st.read, &mut st.write] {
+            dir.ready = true;
+            dir.closed = true;
+            dir.tick = dir.tick.wrapping_add(1);
+            wake.append(&mut dir.wakers);
+        }
+    }
 }
 
 pub(crate) struct IoDriver {
-    poller: Poller,
-    edge: bool,
+    registry: Registry,
+    waker: mio::Waker,
     sources: Mutex<Sources>,
     /// Registered sources, for cheap "is there any I/O" checks.
     count: AtomicUsize,
-    /// Used by the owning worker only; a lock makes the driver `Sync`.
-    events: Mutex<(Events, Vec<Waker>)>,
+    /// The poller and its event buffer, used by the driver's owner only
+    /// (`mio::Poll::poll` takes `&mut self`).
+    poll: Mutex<(mio::Poll, Events, Vec<Waker>)>,
 }
 
 #[derive(Default)]
@@ -137,18 +152,19 @@ struct Sources {
 
 impl IoDriver {
     pub(crate) fn new() -> io::Result<IoDriver> {
-        let poller = Poller::new()?;
-        let edge = poller.supports_edge();
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(&registry, WAKE)?;
         Ok(IoDriver {
-            poller,
-            edge,
+            registry,
+            waker,
             sources: Mutex::new(Sources::default()),
             count: AtomicUsize::new(0),
-            events: Mutex::new((Events::new(), Vec::new())),
+            poll: Mutex::new((poll, Events::with_capacity(1024), Vec::new())),
         })
     }
 
-    /// Registers `fd`, interested in both directions.
+    /// Registers `fd`, interested in both directions, edge-triggered.
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<ScheduledIo>> {
         let io = {
             let mut s = lock(&self.sources);
@@ -173,21 +189,12 @@ impl IoDriver {
             s.slots[key] = Some(io.clone());
             io
         };
-        let mode = if self.edge {
-            PollMode::Edge
-        } else {
-            PollMode::Oneshot
-        };
-        let interest = if self.edge {
-            Event::all(io.key)
-        } else {
-            Event::none(io.key)
-        };
-        // SAFETY: `add` requires that the source is deleted from the poller
-        // before it is closed. `IoSource` owns the source and calls
-        // `deregister` in its `Drop` (and `into_inner`) before releasing it.
-        let added = unsafe { self.poller.add_with_mode(&fd, interest, mode) };
-        if let Err(e) = added {
+        let raw = fd.as_raw_fd();
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        if let Err(e) = self
+            .registry
+            .register(&mut SourceFd(&raw), Token(io.key), interest)
+        {
             self.release(io.key);
             return Err(e);
         }
@@ -203,11 +210,12 @@ impl IoDriver {
 
     /// Removes `fd` (still open) from the poller and wakes its waiters.
     pub(crate) fn deregister(&self, io: &ScheduledIo, fd: BorrowedFd<'_>) {
-        let _ = self.poller.delete(fd);
+        let raw = fd.as_raw_fd();
+        let _ = self.registry.deregister(&mut SourceFd(&raw));
         self.release(io.key);
         self.count.fetch_sub(1, Relaxed);
         let mut wake = Vec::new();
-        io.set_ready(true, true, &mut wake);
+        io.close(&mut wake);
         wake.into_iter().for_each(Waker::wake);
     }
 
@@ -220,18 +228,26 @@ impl IoDriver {
     /// the goroutines waiting on them. Returns how many sources had events.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> usize {
         let (n, wake) = {
-            let mut guard = lock(&self.events);
-            let (events, wake) = &mut *guard;
-            events.clear();
+            let mut guard = lock(&self.poll);
+            let (poll, events, wake) = &mut *guard;
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             // An error (EINTR and the like) reads as "no events": the
             // caller loops.
-            let _ = self.poller.wait(events, timeout);
+            if poll.poll(events, timeout).is_err() {
+                events.clear();
+            }
             let mut n = 0;
             for ev in events.iter() {
-                let io = lock(&self.sources).slots.get(ev.key).cloned().flatten();
+                if ev.token() == WAKE {
+                    continue;
+                }
+                let io = lock(&self.sources)
+                    .slots
+                    .get(ev.token().0)
+                    .cloned()
+                    .flatten();
                 if let Some(io) = io {
-                    io.set_ready(ev.readable, ev.writable, wake);
+                    io.set_ready(ev, wake);
                     n += 1;
                 }
             }
@@ -244,6 +260,6 @@ impl IoDriver {
 
     /// Interrupts a `wait` in progress (or the next one).
     pub(crate) fn notify(&self) {
-        let _ = self.poller.notify();
+        let _ = self.waker.wake();
     }
 }

@@ -121,7 +121,6 @@ impl<T> Inner<T> {
 
 impl<T> Local<T> {
     /// Number of goroutines in the queue (not counting any being stolen).
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         let (_, real) = unpack(self.inner.head.load(Acquire));
         // Relaxed: `tail` is only written by this thread.

@@ -215,7 +215,24 @@ impl Worker {
             // Re-entered from code running under a borrow: use the injector.
             Err(_) => return self.shared.push_remote(task),
         }
-        self.shared.notify_parked();
+        // Timers and I/O events wake goroutines in batches: notify once
+        // after the batch (`notify_after_driver`), not once per goroutine.
+        if !self.in_driver.get() {
+            self.shared.notify_parked();
+        }
+    }
+
+    /// After firing timers or dispatching I/O events onto this worker's
+    /// queue: if more than one goroutine is waiting here, wake a sleeping
+    /// worker to steal some (tokio's `should_notify_others`).
+    fn notify_after_driver(&self) {
+        let others_waiting = {
+            let core = self.core.borrow();
+            !core.is_searching && core.local.len() + usize::from(!self.remote().lifo.is_empty()) > 1
+        };
+        if others_waiting {
+            self.shared.notify_parked();
+        }
     }
 
     fn run_task(&self, task: Runnable) {
@@ -353,6 +370,9 @@ impl Worker {
         let now = Instant::now();
         self.shared.tick_clock(now);
         self.fire_timers(now);
+        // I/O events dispatched while parked in the poller queued their
+        // goroutines here without notifying.
+        self.notify_after_driver();
     }
 
     /// Every `GLOBAL_INTERVAL` ticks: refresh the clock, fire due timers,
@@ -364,9 +384,12 @@ impl Worker {
         self.fire_timers(now);
         if self.shared.io.has_sources() && self.shared.driver.try_own(self.index) {
             self.in_driver.set(true);
-            self.shared.io.wait(Some(now));
+            let events = self.shared.io.wait(Some(now));
             self.in_driver.set(false);
             self.shared.driver.disown();
+            if events > 0 {
+                self.notify_after_driver();
+            }
         }
     }
 
@@ -375,6 +398,7 @@ impl Worker {
             self.in_driver.set(true);
             self.shared.driver.process(now);
             self.in_driver.set(false);
+            self.notify_after_driver();
         }
     }
 
