@@ -2,10 +2,10 @@
 //! flume, each on its own runtime and on ours, same workers for all
 //! (`BENCH_WORKERS`, default 2).
 //!
-//! Needs the `pending-crates` feature (`goroutine::chan` is not merged yet):
+//! Run:
 //!
 //! ```text
-//! cargo bench -p goroutine-benches --features pending-crates --bench chan -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p goroutine-benches --bench chan -- --warm-up-time 1 --measurement-time 3
 //! ```
 //!
 //! | group | one element | shape |

@@ -17,13 +17,13 @@
 //!   sender kept alive (its `Vec` is allocated before measuring). Peers:
 //!   tokio `mpsc::channel(1)` on tokio (tokio has no capacity 0),
 //!   async-channel `bounded(1)` on async-executor (same reason), flume
-//!   `bounded(0)` on goroutine, and, with the `pending-crates` feature,
-//!   `goroutine::chan::bounded(0)` on goroutine (issue 5's target:
+//!   `bounded(0)` on goroutine, and `goroutine::chan::bounded(0)` on
+//!   goroutine (issue 5's target:
 //!   <= 280 B).
 //!
 //! ```text
 //! cargo bench -p goroutine-benches --bench memory
-//! cargo bench -p goroutine-benches --bench memory --features pending-crates
+//! cargo bench -p goroutine-benches --bench memory
 //! ```
 
 mod common;
@@ -260,7 +260,6 @@ fn main() {
             let _ = rx.recv().await;
         },
     );
-    #[cfg(feature = "pending-crates")]
     {
         let per = parked_on_chan::<Goroutine, _, _, _>(
             "goroutine + chan bounded(0)",

@@ -6,12 +6,11 @@
 #
 #   BENCH_WORKERS  workers for every runtime and GOMAXPROCS for Go (default 2)
 #   CRIT_ARGS      criterion flags (default: --warm-up-time 1 --measurement-time 3)
-#   FEATURES       cargo features; "pending-crates" adds the chan and time
-#                  benches and the goroutine::chan memory row
+#   FEATURES       extra cargo features, if any
 #   GO_BENCHTIME, GO_COUNT   see go/run.sh
 #   SKIP_GO=1      Rust only
 #
-# Example: BENCH_WORKERS=2 FEATURES=pending-crates benches/run.sh
+# Example: BENCH_WORKERS=2 benches/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
@@ -23,12 +22,8 @@ feat=()
 [ -n "$features" ] && feat=(--features "$features")
 out="$(mktemp -d)"
 
-benches=(spawn)
-groups="spawn_many spawn_remote chained_spawn yield_many ping_pong"
-if [[ "$features" == *pending-crates* ]]; then
-    benches+=(chan time)
-    groups="$groups chan_ping_pong chan_prod_cons chan_select4 chan_try_send_recv timeout_ready"
-fi
+benches=(spawn chan time)
+groups="spawn_many spawn_remote chained_spawn yield_many ping_pong chan_ping_pong chan_prod_cons chan_select4 chan_try_send_recv timeout_ready"
 
 for b in "${benches[@]}"; do
     echo "== cargo bench --bench $b ($BENCH_WORKERS workers)" >&2

@@ -2,10 +2,10 @@
 //! (`Timer`, smol's timers), same workers for all (`BENCH_WORKERS`,
 //! default 2).
 //!
-//! Needs the `pending-crates` feature (`goroutine::time` is not merged yet):
+//! Run:
 //!
 //! ```text
-//! cargo bench -p goroutine-benches --features pending-crates --bench time -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p goroutine-benches --bench time -- --warm-up-time 1 --measurement-time 3
 //! SLEEPERS=0 cargo bench ... --bench time     # criterion rows only
 //! cargo test ... --benches                      # smoke run: 10,000 sleepers
 //! ```

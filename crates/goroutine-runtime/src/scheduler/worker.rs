@@ -207,17 +207,25 @@ impl Worker {
         }
     }
 
-    /// Pushes to the back of the local queue and wakes a sleeping worker if
-    /// nobody is searching, so it can steal.
-    fn push_back(&self, task: Runnable) {
-        match self.core.try_borrow_mut() {
-            Ok(mut core) => core.local.push_back(task, |t| self.overflow(t)),
+    /// Pushes to the back of the local queue. A newly spawned goroutine
+    /// wakes a sleeping worker (if nobody searches) so it can be stolen and
+    /// run in parallel; a goroutine that was already running here (a yield,
+    /// the LIFO slot's previous occupant, a LIFO chain that hit its cap)
+    /// wakes one only when others wait behind it: otherwise the thief would
+    /// just take the goroutine this worker runs next (tokio's
+    /// `should_notify_others`).
+    fn push_back(&self, task: Runnable, new: bool) {
+        let waiting = match self.core.try_borrow_mut() {
+            Ok(mut core) => {
+                core.local.push_back(task, |t| self.overflow(t));
+                core.local.len()
+            }
             // Re-entered from code running under a borrow: use the injector.
             Err(_) => return self.shared.push_remote(task),
-        }
+        };
         // Timers and I/O events wake goroutines in batches: notify once
         // after the batch (`notify_after_driver`), not once per goroutine.
-        if !self.in_driver.get() {
+        if !self.in_driver.get() && (new || waiting > 1) {
             self.shared.notify_parked();
         }
     }
@@ -241,7 +249,7 @@ impl Worker {
         let mut lifo_polls = 0;
         while let Some(next) = self.remote().lifo.take() {
             if budget.is_exhausted() || lifo_polls >= MAX_LIFO_POLLS {
-                self.push_back(next);
+                self.push_back(next, false);
                 return;
             }
             lifo_polls += 1;
@@ -428,9 +436,9 @@ impl Worker {
             return drop(task);
         }
         if is_yield || self.in_driver.get() {
-            self.push_back(task);
+            self.push_back(task, false);
         } else if let Some(prev) = self.remote().lifo.put(task) {
-            self.push_back(prev);
+            self.push_back(prev, false);
         }
     }
 
@@ -438,7 +446,7 @@ impl Worker {
     pub(crate) fn spawn_local(&self, task: Runnable) {
         self.add_live(1);
         task.metadata().set_runnable(self.shared.clock_ms());
-        self.push_back(task);
+        self.push_back(task, true);
     }
 
     /// A fresh goroutine id, from this worker's batch.
