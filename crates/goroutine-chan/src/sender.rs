@@ -1,7 +1,7 @@
 //! The sending half: `ch <- v`.
 
 use crate::blocking;
-use crate::chan::Chan;
+use crate::chan::{add_handle, Chan};
 use crate::error::{SendError, TrySendError};
 use crate::loom::atomic::Ordering;
 use crate::loom::Arc;
@@ -217,6 +217,29 @@ impl<T> Clone for Sender<T> {
         Sender {
             chan: self.chan.clone(),
         }
+    }
+}
+
+impl<T> Sender<T> {
+    /// Keeps the channel open when every `Sender` is gone: receivers then
+    /// wait for ever, as on a Go channel nobody closes (Go's timer channels
+    /// are never closed). Only an explicit [`close`](Sender::close) closes
+    /// it. The memory is still freed when the last handle is dropped.
+    ///
+    /// Used by `goroutine::time` for timer channels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = goroutine::chan::bounded::<i32>(1);
+    /// tx.keep_open();
+    /// drop(tx);
+    /// assert!(!rx.is_closed());
+    /// ```
+    #[doc(hidden)]
+    pub fn keep_open(&self) {
+        // A sender count no handle will ever give back.
+        add_handle(&self.chan.senders);
     }
 }
 

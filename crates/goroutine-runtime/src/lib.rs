@@ -42,6 +42,7 @@ mod scheduler;
 pub mod task;
 mod time;
 pub mod timer;
+mod traceback;
 mod wait;
 
 use std::future::Future;

@@ -411,6 +411,7 @@ impl Builder {
             lock(&shared.thread_handles).push(h);
         }
         crate::scheduler::start_monitor(&shared)?;
+        crate::traceback::install_from_env();
         Ok(rt)
     }
 }
@@ -1030,6 +1031,15 @@ mod table {
             .cloned()
             .flatten()
     }
+
+    pub(super) fn all() -> Vec<Arc<Shared>> {
+        lock(&TABLE).slots.iter().flatten().cloned().collect()
+    }
+}
+
+/// Every live runtime (for the `SIGQUIT` dump).
+pub(crate) fn all_runtimes() -> Vec<Arc<Shared>> {
+    table::all()
 }
 
 /// The runtime with `index`, found from this thread's context if possible.

@@ -57,6 +57,10 @@ impl Core {
         tx: Sender<Instant>,
         rx: Option<Receiver<Instant>>,
     ) -> Arc<Core> {
+        // Go never closes a timer's channel: a goroutine still receiving
+        // from it after the timer is gone waits for ever, it does not get
+        // a "closed" result.
+        tx.keep_open();
         Arc::new(Core {
             state: Mutex::new(State {
                 entry: TimerEntry::new(None),
@@ -131,8 +135,8 @@ impl Core {
             // Full: the reader has not taken the previous tick; a slow
             // reader misses ticks rather than queueing them, as in Go.
             Ok(()) | Err(TrySendError::Full(_)) => {}
-            // Every receiver is gone (`after`/`tick` dropped): nobody can
-            // ever read this timer again.
+            // Every receiver is gone (`after`/`tick` dropped, which closes
+            // the channel): nobody can ever read this timer again.
             Err(TrySendError::Closed(_)) => {
                 st.armed = false;
                 st.entry.cancel();

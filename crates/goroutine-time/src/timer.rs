@@ -154,8 +154,8 @@ impl fmt::Debug for Timer {
 /// ```
 ///
 /// The timer runs until it fires even if the receiver is dropped first (its
-/// value is then discarded); a receiver that has received the value then
-/// sees the channel closed (`None`), where Go would block forever.
+/// value is then discarded). As in Go, the channel is never closed: a
+/// second receive waits for ever.
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (core, rx) = Core::detached(None);
     core.start(Instant::now().checked_add(d));

@@ -142,3 +142,31 @@ fn go_by_example_time_programs_print_what_go_prints() {
     assert!(lines[..3].iter().all(|l| l.starts_with("Tick at")));
     assert_eq!(lines[3], "Ticker stopped");
 }
+
+/// `GOROUTINE_TRACEBACK=1` + `SIGQUIT` prints every goroutine and exits 2.
+#[test]
+fn sigquit_with_goroutine_traceback_dumps_every_goroutine() {
+    let path = example("traceback");
+    assert!(path.exists(), "{} is not built", path.display());
+    let mut child = Command::new(&path)
+        .env("GOROUTINE_TRACEBACK", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the program to say it runs (its first line), then signal.
+    let pid = child.id().to_string();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 7];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert_eq!(&first, b"running");
+    let status = Command::new("kill").args(["-QUIT", &pid]).status().unwrap();
+    assert!(status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+    assert!(stderr.starts_with("SIGQUIT: quit"), "{stderr}");
+    assert!(stderr.contains("goroutine 1 [sleep"), "{stderr}");
+    assert!(stderr.contains("name: waiter"), "{stderr}");
+    assert!(stderr.contains("[chan receive"), "{stderr}");
+}

@@ -360,3 +360,52 @@ mod tests {
         assert_eq!(w.pending(), live.len());
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
+    use crate::loom::{lock, Arc, Mutex};
+    use loom::thread;
+    use std::task::Wake;
+
+    struct CountWake(AtomicUsize);
+
+    impl Wake for CountWake {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// The cancel-versus-fire race of the timer driver: a goroutine drops
+    /// its sleep (`Driver::remove`) while a worker fires due timers
+    /// (`Driver::process`: advance under the lock, wake after it). Exactly
+    /// one side wins: either the cancel reports the timer still pending and
+    /// it is never woken, or the firing wakes it once and the cancel
+    /// reports it already fired. Never both, never neither.
+    #[test]
+    fn loom_cancel_and_fire_race_has_exactly_one_winner() {
+        loom::model(|| {
+            let woken = std::sync::Arc::new(CountWake(AtomicUsize::new(0)));
+            let wheel = Arc::new(Mutex::new(Wheel::new()));
+            let key = match lock(&wheel).insert(5, Waker::from(woken.clone())) {
+                Insert::Pending(k) => k,
+                Insert::Due => unreachable!(),
+            };
+            let driver = {
+                let wheel = wheel.clone();
+                thread::spawn(move || {
+                    let mut fired = Vec::new();
+                    lock(&wheel).advance(5, &mut fired);
+                    // Wakers run outside the lock, as in `Driver::process`.
+                    fired.into_iter().for_each(Waker::wake);
+                })
+            };
+            let (was_pending, waker) = lock(&wheel).remove(key);
+            drop(waker);
+            driver.join().unwrap();
+            let wakes = woken.0.load(SeqCst);
+            assert_eq!(wakes, if was_pending { 0 } else { 1 });
+        });
+    }
+}
