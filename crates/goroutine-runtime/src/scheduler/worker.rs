@@ -268,12 +268,15 @@ impl Worker {
         }
         meta.set_running(self.shared.clock_ms());
         let remote = self.remote();
-        // Relaxed: for the monitor's sampling, which tolerates staleness.
-        remote.current_id.store(meta.id().as_u64(), Relaxed);
-        remote.current_loc.store(
-            std::ptr::from_ref::<Location<'static>>(meta.location()).cast_mut(),
-            Relaxed,
-        );
+        if self.shared.config.long_poll.is_some() {
+            // Relaxed: for the monitor's long-poll reports, which tolerate
+            // staleness. Skipped unless reports are on.
+            remote.current_id.store(meta.id().as_u64(), Relaxed);
+            remote.current_loc.store(
+                std::ptr::from_ref::<Location<'static>>(meta.location()).cast_mut(),
+                Relaxed,
+            );
+        }
         let seq = self.poll_seq.get();
         remote.poll_seq.store(seq + 1, Relaxed);
         let left = coop::with_budget(budget, || task.run()).1;
