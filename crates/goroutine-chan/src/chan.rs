@@ -78,7 +78,7 @@ use crate::error::{SendError, TryRecvError, TrySendError};
 use crate::flavors::Buffer;
 use crate::loom::atomic::AtomicU32;
 use crate::loom::{Mutex, MutexGuard};
-use crate::select::Own;
+use crate::select::{in_arm, OpCtx, Own, Plain};
 use crate::waiters::{Notify, Side, SlotState, Waiters, NIL};
 use goroutine_runtime::coop;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
@@ -122,32 +122,36 @@ struct State<T> {
 }
 
 /// Work left for after the unlock.
-struct Later<T> {
+struct Later {
     /// The counterparty completed by this operation.
     wake: Option<Waker>,
-    /// A released registration (its waker or select cell).
-    notify: Option<Notify>,
-    /// A replaced waker.
-    waker: Option<Waker>,
-    /// Only values of this channel's type are handed around here.
-    _values: std::marker::PhantomData<T>,
+    /// A released registration (its waker or select cell), or a replaced
+    /// waker (as `Notify::Task`): dropped after unlocking.
+    drop: Notify,
 }
 
-impl<T> Later<T> {
-    fn new() -> Later<T> {
+impl Later {
+    #[inline]
+    fn new() -> Later {
         Later {
             wake: None,
-            notify: None,
-            waker: None,
-            _values: std::marker::PhantomData,
+            drop: Notify::EMPTY,
         }
     }
 
+    /// Keeps `notify` to be dropped after unlocking. One per operation.
+    #[inline]
+    fn drop_later(&mut self, notify: Notify) {
+        debug_assert!(matches!(self.drop, Notify::Select(None)));
+        self.drop = notify;
+    }
+
+    #[inline]
     fn run(self) {
         if let Some(w) = self.wake {
             w.wake();
         }
-        // `notify` and `waker` drop here, outside the lock.
+        // `drop` drops here, outside the lock.
     }
 }
 
@@ -171,10 +175,14 @@ enum SendNow<T> {
 
 /// Takes the waker out of a completed waiter (a select's is cloned from its
 /// cell, which other arms still share).
-fn waker_of(notify: &mut Notify) -> Waker {
+#[inline]
+fn waker_of(notify: &mut Notify) -> Option<Waker> {
     match notify {
-        Notify::Task(w) => std::mem::replace(w, Waker::noop().clone()),
-        Notify::Select(cell) => cell.waker(),
+        Notify::Select(Some(cell)) => Some(cell.waker()),
+        _ => match std::mem::replace(notify, Notify::EMPTY) {
+            Notify::Task(w) => Some(w),
+            _ => None,
+        },
     }
 }
 
@@ -190,6 +198,7 @@ impl<T> SlotState<T> {
 
 impl<T> State<T> {
     /// Unlinks a waiter whose select was won elsewhere, without completing it.
+    #[cold]
     fn skip(&mut self, side: Side, key: u32) {
         self.waiters.unlink(side, key);
         let slot = self.waiters.slot_mut(key);
@@ -203,30 +212,33 @@ impl<T> State<T> {
     /// Claims the first live waiter of `side` (see "Claims" in the module
     /// docs) and unlinks it. `Ok(NIL)`: nobody to pair with. `Err(())`: our
     /// own select was won by another arm first.
-    fn claim_partner(&mut self, side: Side, own: &mut Own) -> Result<u32, ()> {
+    #[inline]
+    fn claim_partner<C: OpCtx>(&mut self, side: Side, own: &mut C) -> Result<u32, ()> {
         let mut key = self.waiters.front(side);
         while key != NIL {
-            let next = self.waiters.next(key);
             let slot = self.waiters.slot(key);
-            let arm = slot.state.arm();
+            let next = slot.next();
             let cell = match &slot.notify {
-                Notify::Task(_) => None,
-                // Our own select's other arm on this channel: never pair with it.
-                Notify::Select(c) if own.is_own_cell(c) => {
-                    key = next;
-                    continue;
+                Notify::Select(Some(c)) => {
+                    if own.is_own_cell(c) {
+                        // Our own select's other arm on this channel: never
+                        // pair with it.
+                        key = next;
+                        continue;
+                    }
+                    if c.is_claimed() {
+                        self.skip(side, key);
+                        key = next;
+                        continue;
+                    }
+                    Some((c.clone(), slot.state.arm()))
                 }
-                Notify::Select(c) if c.is_claimed() => {
-                    self.skip(side, key);
-                    key = next;
-                    continue;
-                }
-                Notify::Select(c) => Some(c.clone()),
+                _ => None,
             };
             if !own.claim() {
                 return Err(());
             }
-            if let Some(c) = cell {
+            if let Some((c, arm)) = cell {
                 if !c.try_claim(arm) {
                     // Lost the race for the parked select: undo ours, skip it.
                     own.revert();
@@ -241,7 +253,21 @@ impl<T> State<T> {
         Ok(NIL)
     }
 
-    fn recv_now(&mut self, cap: usize, own: &mut Own, later: &mut Later<T>) -> RecvNow<T> {
+    /// Moves the value out of a claimed, unlinked sender's slot, completing
+    /// it, and schedules its wake-up.
+    #[inline]
+    fn take_from_sender(&mut self, key: u32, later: &mut Later) -> T {
+        let slot = self.waiters.slot_mut(key);
+        let value = match std::mem::replace(&mut slot.state, SlotState::Sent) {
+            SlotState::SendWaiting { value, .. } => value,
+            _ => unreachable!("claimed sender was not waiting"),
+        };
+        later.wake = waker_of(&mut slot.notify);
+        value
+    }
+
+    #[inline]
+    fn recv_now<C: OpCtx>(&mut self, cap: usize, own: &mut C, later: &mut Later) -> RecvNow<T> {
         if !self.buf.is_empty() {
             if !own.claim() {
                 return RecvNow::Lost;
@@ -262,41 +288,32 @@ impl<T> State<T> {
                 }
             }
             Ok(NIL) => RecvNow::WouldBlock,
-            Ok(key) => {
-                let slot = self.waiters.slot_mut(key);
-                let value = match std::mem::replace(&mut slot.state, SlotState::Sent) {
-                    SlotState::SendWaiting { value, .. } => value,
-                    _ => unreachable!("claimed sender was not waiting"),
-                };
-                later.wake = Some(waker_of(&mut slot.notify));
-                RecvNow::Got(value)
-            }
+            Ok(key) => RecvNow::Got(self.take_from_sender(key, later)),
         }
     }
 
     /// After a receive made room: moves the first live sender's value to the
     /// tail of the buffer and completes that sender.
-    fn refill(&mut self, cap: usize, later: &mut Later<T>) {
-        let mut plain = Own::plain();
-        if let Ok(key) = self.claim_partner(Side::Send, &mut plain) {
+    #[inline]
+    fn refill(&mut self, cap: usize, later: &mut Later) {
+        if self.waiters.front(Side::Send) == NIL {
+            return;
+        }
+        if let Ok(key) = self.claim_partner(Side::Send, &mut Plain) {
             if key != NIL {
-                let slot = self.waiters.slot_mut(key);
-                let value = match std::mem::replace(&mut slot.state, SlotState::Sent) {
-                    SlotState::SendWaiting { value, .. } => value,
-                    _ => unreachable!("claimed sender was not waiting"),
-                };
-                later.wake = Some(waker_of(&mut slot.notify));
+                let value = self.take_from_sender(key, later);
                 self.buf.push_back(value, cap);
             }
         }
     }
 
-    fn send_now(
+    #[inline]
+    fn send_now<C: OpCtx>(
         &mut self,
         value: T,
         cap: usize,
-        own: &mut Own,
-        later: &mut Later<T>,
+        own: &mut C,
+        later: &mut Later,
     ) -> SendNow<T> {
         if self.closed {
             return if own.claim() {
@@ -324,17 +341,17 @@ impl<T> State<T> {
 
     /// Puts `value` into a claimed, unlinked receiver's slot and schedules
     /// its wake-up.
-    fn hand_off(&mut self, key: u32, value: T, later: &mut Later<T>) {
+    #[inline]
+    fn hand_off(&mut self, key: u32, value: T, later: &mut Later) {
         let slot = self.waiters.slot_mut(key);
         slot.state = SlotState::Received(value);
-        later.wake = Some(waker_of(&mut slot.notify));
+        later.wake = waker_of(&mut slot.notify);
     }
 
     /// The cancel-safety rule: a value handed to a receiver that will not
     /// take it goes to the next live receiver, else to the buffer's head.
-    fn give_back(&mut self, value: T, cap: usize, later: &mut Later<T>) {
-        let mut plain = Own::plain();
-        match self.claim_partner(Side::Recv, &mut plain) {
+    fn give_back(&mut self, value: T, cap: usize, later: &mut Later) {
+        match self.claim_partner(Side::Recv, &mut Plain) {
             Ok(key) if key != NIL => self.hand_off(key, value, later),
             _ => self.buf.push_front(value, cap),
         }
@@ -350,8 +367,8 @@ impl<T> State<T> {
         let mut wakers = Vec::new();
         self.waiters.drain(Side::Recv, |slot| {
             let won = match &slot.notify {
-                Notify::Task(_) => true,
-                Notify::Select(c) => c.try_claim(slot.state.arm()),
+                Notify::Select(Some(c)) => c.try_claim(slot.state.arm()),
+                _ => true,
             };
             slot.state = if won {
                 SlotState::RecvClosed
@@ -359,13 +376,13 @@ impl<T> State<T> {
                 SlotState::RecvSkipped
             };
             if won {
-                wakers.push(waker_of(&mut slot.notify));
+                wakers.extend(waker_of(&mut slot.notify));
             }
         });
         self.waiters.drain(Side::Send, |slot| {
             let won = match &slot.notify {
-                Notify::Task(_) => true,
-                Notify::Select(c) => c.try_claim(slot.state.arm()),
+                Notify::Select(Some(c)) => c.try_claim(slot.state.arm()),
+                _ => true,
             };
             slot.state = match std::mem::replace(&mut slot.state, SlotState::Free) {
                 SlotState::SendWaiting { value, .. } if won => SlotState::SendClosed(value),
@@ -373,7 +390,7 @@ impl<T> State<T> {
                 other => other,
             };
             if won {
-                wakers.push(waker_of(&mut slot.notify));
+                wakers.extend(waker_of(&mut slot.notify));
             }
         });
         Some(wakers)
@@ -381,12 +398,13 @@ impl<T> State<T> {
 
     /// Does this registration still stand for the operation as it is polled
     /// now (same select, or plain and plain)?
-    fn waiting_slot_is_current(
+    #[inline]
+    fn waiting_slot_is_current<C: OpCtx>(
         &mut self,
         key: u32,
-        own: &Own,
+        own: &C,
         cx: &Context<'_>,
-        later: &mut Later<T>,
+        later: &mut Later,
     ) -> bool {
         let slot = self.waiters.slot_mut(key);
         if !own.same_registration(&slot.notify) {
@@ -394,10 +412,151 @@ impl<T> State<T> {
         }
         if let Notify::Task(w) = &mut slot.notify {
             if !w.will_wake(cx.waker()) {
-                later.waker = Some(std::mem::replace(w, cx.waker().clone()));
+                later.drop_later(Notify::Task(std::mem::replace(w, cx.waker().clone())));
             }
         }
         true
+    }
+
+    /// One poll of a receive whose registration (if any) is `key`.
+    #[inline]
+    fn recv_step<C: OpCtx>(
+        &mut self,
+        cap: usize,
+        key: &mut u32,
+        own: &mut C,
+        cx: &Context<'_>,
+        later: &mut Later,
+    ) -> Poll<Option<T>> {
+        if *key != NIL {
+            match &self.waiters.slot(*key).state {
+                SlotState::RecvWaiting { .. } => {
+                    if self.waiting_slot_is_current(*key, own, cx, later) {
+                        return Poll::Pending;
+                    }
+                    // Registered outside this select (or under an abandoned
+                    // claim cell): start over under the current one.
+                    self.waiters.unlink(Side::Recv, *key);
+                }
+                SlotState::RecvSkipped => {}
+                SlotState::Received(_) | SlotState::RecvClosed => {
+                    let won = own.claim();
+                    let (notify, state) = self.waiters.release(*key);
+                    *key = NIL;
+                    later.drop_later(notify);
+                    return match state {
+                        SlotState::Received(v) if won => Poll::Ready(Some(v)),
+                        SlotState::Received(v) => {
+                            self.give_back(v, cap, later);
+                            Poll::Pending
+                        }
+                        _ if won => Poll::Ready(None),
+                        _ => Poll::Pending,
+                    };
+                }
+                _ => unreachable!("receive registration in a sender state"),
+            }
+            let (notify, _) = self.waiters.release(*key);
+            *key = NIL;
+            later.drop_later(notify);
+        }
+        match self.recv_now(cap, own, later) {
+            RecvNow::Got(v) => Poll::Ready(Some(v)),
+            RecvNow::Closed => Poll::Ready(None),
+            RecvNow::Lost => Poll::Pending,
+            RecvNow::WouldBlock => {
+                if let Some((notify, arm)) = own.park(cx) {
+                    *key = self
+                        .waiters
+                        .push(Side::Recv, notify, SlotState::RecvWaiting { arm });
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// One poll of a send whose registration (if any) is `key`; `value` is
+    /// the value while the future holds it (it moves into the slot while
+    /// parked).
+    #[inline]
+    fn send_step<C: OpCtx>(
+        &mut self,
+        cap: usize,
+        key: &mut u32,
+        value: &mut Option<T>,
+        own: &mut C,
+        cx: &Context<'_>,
+        later: &mut Later,
+    ) -> Poll<Result<(), SendError<T>>> {
+        if *key != NIL {
+            match &self.waiters.slot(*key).state {
+                SlotState::SendWaiting { .. } => {
+                    if self.waiting_slot_is_current(*key, own, cx, later) {
+                        return Poll::Pending;
+                    }
+                    self.waiters.unlink(Side::Send, *key);
+                }
+                SlotState::SendSkipped(_) => {}
+                SlotState::Sent => {
+                    // Delivered under our registration's claim. (Only a send
+                    // future first polled outside the select that polls it
+                    // now could fail this claim; delivery cannot be undone.)
+                    let _ = own.claim();
+                    let (notify, _) = self.waiters.release(*key);
+                    *key = NIL;
+                    later.drop_later(notify);
+                    return Poll::Ready(Ok(()));
+                }
+                SlotState::SendClosed(_) => {
+                    let won = own.claim();
+                    let (notify, state) = self.waiters.release(*key);
+                    *key = NIL;
+                    later.drop_later(notify);
+                    let SlotState::SendClosed(v) = state else {
+                        unreachable!()
+                    };
+                    if won {
+                        return Poll::Ready(Err(SendError(v)));
+                    }
+                    *value = Some(v);
+                    return Poll::Pending;
+                }
+                _ => unreachable!("send registration in a receiver state"),
+            }
+            let (notify, state) = self.waiters.release(*key);
+            *key = NIL;
+            later.drop_later(notify);
+            match state {
+                SlotState::SendWaiting { value: v, .. } | SlotState::SendSkipped(v) => {
+                    *value = Some(v)
+                }
+                _ => unreachable!(),
+            }
+        }
+        let v = value
+            .take()
+            .expect("`send` future polled after it completed");
+        match self.send_now(v, cap, own, later) {
+            SendNow::Sent => Poll::Ready(Ok(())),
+            SendNow::Closed(v) => Poll::Ready(Err(SendError(v))),
+            SendNow::Lost(v) => {
+                *value = Some(v);
+                Poll::Pending
+            }
+            SendNow::WouldBlock(v) => {
+                match own.park(cx) {
+                    Some((notify, arm)) => {
+                        *key = self.waiters.push(
+                            Side::Send,
+                            notify,
+                            SlotState::SendWaiting { value: v, arm },
+                        );
+                    }
+                    None => *value = Some(v),
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -416,6 +575,7 @@ impl<T> Chan<T> {
         }
     }
 
+    #[inline]
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // No code of ours panics while holding the lock, and a waker's clone
         // that did would leave the state consistent: ignore poisoning.
@@ -425,13 +585,13 @@ impl<T> Chan<T> {
     /// Polls a receive whose registration (if any) is `key`.
     pub(crate) fn poll_recv(&self, key: &mut u32, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let progress = ready!(coop::poll_proceed(cx));
-        let mut own = Own::enter();
         let mut later = Later::new();
-        let out = {
-            let mut st = self.lock();
-            self.recv_step(&mut st, key, &mut own, cx, &mut later)
+        let out = if in_arm() {
+            self.poll_recv_in_arm(key, cx, &mut later)
+        } else {
+            self.lock()
+                .recv_step(self.cap, key, &mut Plain, cx, &mut later)
         };
-        own.leave(cx);
         later.run();
         match out {
             Poll::Ready(v) => {
@@ -445,59 +605,18 @@ impl<T> Chan<T> {
         }
     }
 
-    fn recv_step(
+    /// [`poll_recv`](Self::poll_recv) inside a `select!` arm.
+    #[inline(never)]
+    fn poll_recv_in_arm(
         &self,
-        st: &mut State<T>,
         key: &mut u32,
-        own: &mut Own,
-        cx: &mut Context<'_>,
-        later: &mut Later<T>,
+        cx: &Context<'_>,
+        later: &mut Later,
     ) -> Poll<Option<T>> {
-        if *key != NIL {
-            match &st.waiters.slot(*key).state {
-                SlotState::RecvWaiting { .. } => {
-                    if st.waiting_slot_is_current(*key, own, cx, later) {
-                        return Poll::Pending;
-                    }
-                    // Registered outside this select (or under an abandoned
-                    // claim cell): start over under the current one.
-                    st.waiters.unlink(Side::Recv, *key);
-                }
-                SlotState::RecvSkipped => {}
-                SlotState::Received(_) | SlotState::RecvClosed => {
-                    let won = own.claim();
-                    let (notify, state) = st.waiters.release(*key);
-                    *key = NIL;
-                    later.notify = Some(notify);
-                    return match state {
-                        SlotState::Received(v) if won => Poll::Ready(Some(v)),
-                        SlotState::Received(v) => {
-                            st.give_back(v, self.cap, later);
-                            Poll::Pending
-                        }
-                        _ if won => Poll::Ready(None),
-                        _ => Poll::Pending,
-                    };
-                }
-                _ => unreachable!("receive registration in a sender state"),
-            }
-            let (notify, _) = st.waiters.release(*key);
-            *key = NIL;
-            later.notify = Some(notify);
-        }
-        match st.recv_now(self.cap, own, later) {
-            RecvNow::Got(v) => Poll::Ready(Some(v)),
-            RecvNow::Closed => Poll::Ready(None),
-            RecvNow::Lost => Poll::Pending,
-            RecvNow::WouldBlock => {
-                if let Some((notify, arm)) = own.park(cx) {
-                    *key = st
-                        .waiters
-                        .push(Side::Recv, notify, SlotState::RecvWaiting { arm });
-                }
-                Poll::Pending
-            }
-        }
+        let mut own = Own::enter();
+        let out = self.lock().recv_step(self.cap, key, &mut own, cx, later);
+        own.leave(cx);
+        out
     }
 
     /// Polls a send; `value` is the value while the future holds it (it
@@ -509,13 +628,13 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         let progress = ready!(coop::poll_proceed(cx));
-        let mut own = Own::enter();
         let mut later = Later::new();
-        let out = {
-            let mut st = self.lock();
-            self.send_step(&mut st, key, value, &mut own, cx, &mut later)
+        let out = if in_arm() {
+            self.poll_send_in_arm(key, value, cx, &mut later)
+        } else {
+            self.lock()
+                .send_step(self.cap, key, value, &mut Plain, cx, &mut later)
         };
-        own.leave(cx);
         later.run();
         match out {
             Poll::Ready(r) => {
@@ -529,84 +648,21 @@ impl<T> Chan<T> {
         }
     }
 
-    fn send_step(
+    /// [`poll_send`](Self::poll_send) inside a `select!` arm.
+    #[inline(never)]
+    fn poll_send_in_arm(
         &self,
-        st: &mut State<T>,
         key: &mut u32,
         value: &mut Option<T>,
-        own: &mut Own,
-        cx: &mut Context<'_>,
-        later: &mut Later<T>,
+        cx: &Context<'_>,
+        later: &mut Later,
     ) -> Poll<Result<(), SendError<T>>> {
-        if *key != NIL {
-            match &st.waiters.slot(*key).state {
-                SlotState::SendWaiting { .. } => {
-                    if st.waiting_slot_is_current(*key, own, cx, later) {
-                        return Poll::Pending;
-                    }
-                    st.waiters.unlink(Side::Send, *key);
-                }
-                SlotState::SendSkipped(_) => {}
-                SlotState::Sent => {
-                    // Delivered under our registration's claim. (Only a send
-                    // future first polled outside the select that polls it
-                    // now could fail this claim; delivery cannot be undone.)
-                    let _ = own.claim();
-                    let (notify, _) = st.waiters.release(*key);
-                    *key = NIL;
-                    later.notify = Some(notify);
-                    return Poll::Ready(Ok(()));
-                }
-                SlotState::SendClosed(_) => {
-                    let won = own.claim();
-                    let (notify, state) = st.waiters.release(*key);
-                    *key = NIL;
-                    later.notify = Some(notify);
-                    let SlotState::SendClosed(v) = state else {
-                        unreachable!()
-                    };
-                    if won {
-                        return Poll::Ready(Err(SendError(v)));
-                    }
-                    *value = Some(v);
-                    return Poll::Pending;
-                }
-                _ => unreachable!("send registration in a receiver state"),
-            }
-            let (notify, state) = st.waiters.release(*key);
-            *key = NIL;
-            later.notify = Some(notify);
-            match state {
-                SlotState::SendWaiting { value: v, .. } | SlotState::SendSkipped(v) => {
-                    *value = Some(v)
-                }
-                _ => unreachable!(),
-            }
-        }
-        let v = value
-            .take()
-            .expect("`send` future polled after it completed");
-        match st.send_now(v, self.cap, own, later) {
-            SendNow::Sent => Poll::Ready(Ok(())),
-            SendNow::Closed(v) => Poll::Ready(Err(SendError(v))),
-            SendNow::Lost(v) => {
-                *value = Some(v);
-                Poll::Pending
-            }
-            SendNow::WouldBlock(v) => {
-                match own.park(cx) {
-                    Some((notify, arm)) => {
-                        *key = st.waiters.push(
-                            Side::Send,
-                            notify,
-                            SlotState::SendWaiting { value: v, arm },
-                        );
-                    }
-                    None => *value = Some(v),
-                }
-                Poll::Pending
-            }
-        }
+        let mut own = Own::enter();
+        let out = self
+            .lock()
+            .send_step(self.cap, key, value, &mut own, cx, later);
+        own.leave(cx);
+        out
     }
 
     /// Drop of a receive future (or receiver stream) registered as `key`.
@@ -618,7 +674,7 @@ impl<T> Chan<T> {
                 st.waiters.unlink(Side::Recv, key);
             }
             let (notify, state) = st.waiters.release(key);
-            later.notify = Some(notify);
+            later.drop_later(notify);
             if let SlotState::Received(v) = state {
                 st.give_back(v, self.cap, &mut later);
             }
@@ -629,14 +685,14 @@ impl<T> Chan<T> {
     /// Cancels a send future registered as `key`: returns its value if it
     /// was not delivered, `None` if a receiver already took it.
     pub(crate) fn cancel_send(&self, key: u32) -> Option<T> {
-        let mut later = Later::<T>::new();
+        let mut later = Later::new();
         let value = {
             let mut st = self.lock();
             if let SlotState::SendWaiting { .. } = st.waiters.slot(key).state {
                 st.waiters.unlink(Side::Send, key);
             }
             let (notify, state) = st.waiters.release(key);
-            later.notify = Some(notify);
+            later.drop_later(notify);
             match state {
                 SlotState::SendWaiting { value, .. }
                 | SlotState::SendClosed(value)
@@ -650,9 +706,7 @@ impl<T> Chan<T> {
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut later = Later::new();
-        let out = self
-            .lock()
-            .recv_now(self.cap, &mut Own::plain(), &mut later);
+        let out = self.lock().recv_now(self.cap, &mut Plain, &mut later);
         later.run();
         match out {
             RecvNow::Got(v) => Ok(v),
@@ -665,7 +719,7 @@ impl<T> Chan<T> {
         let mut later = Later::new();
         let out = self
             .lock()
-            .send_now(value, self.cap, &mut Own::plain(), &mut later);
+            .send_now(value, self.cap, &mut Plain, &mut later);
         later.run();
         match out {
             SendNow::Sent => Ok(()),

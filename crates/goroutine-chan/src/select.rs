@@ -35,6 +35,7 @@
 
 use crate::loom::atomic::{AtomicU32, Ordering};
 use crate::loom::{thread_local_cell, Arc, Mutex};
+use crate::waiters::Notify;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
 use std::cell::Cell;
 use std::fmt;
@@ -223,6 +224,32 @@ thread_local_cell! {
     static ARM: Cell<Option<ArmCtx>> = Cell::new(None);
 }
 
+thread_local_cell! {
+    /// Whether [`ARM`] holds a context: a plain `bool` with no destructor,
+    /// so reading it is one thread-relative load, where `ARM` (whose value
+    /// needs dropping) first checks that its destructor is registered. A
+    /// plain `send`/`recv` outside any `select!` only reads this.
+    static IN_ARM: Cell<bool> = Cell::new(false);
+}
+
+/// Takes the arm context out of the thread-local (`None` outside a select).
+fn take_arm() -> Option<ArmCtx> {
+    if !IN_ARM.with(Cell::get) {
+        return None;
+    }
+    IN_ARM.with(|f| f.set(false));
+    ARM.with(Cell::take)
+}
+
+/// Puts `ctx` in place as the arm context of this thread.
+fn put_arm(ctx: Option<ArmCtx>) {
+    if ctx.is_none() && !IN_ARM.with(Cell::get) {
+        return;
+    }
+    IN_ARM.with(|f| f.set(ctx.is_some()));
+    ARM.with(|c| c.set(ctx));
+}
+
 /// A channel operation's view of the select it runs in, if any: taken out
 /// of the thread-local for the length of one poll, put back by
 /// [`Own::leave`].
@@ -238,19 +265,117 @@ enum Mode<'a> {
     Select(Option<&'a Arc<SelectCell>>),
 }
 
-impl Own {
-    /// An operation outside any select (`try_*`, give-back, refill).
-    pub(crate) fn plain() -> Own {
-        Own {
-            ctx: None,
-            wake_self: false,
+/// Whether a `select!` arm is being polled on this thread: if not, a
+/// channel operation runs as [`Plain`] and never touches [`ARM`].
+#[inline]
+pub(crate) fn in_arm() -> bool {
+    IN_ARM.with(Cell::get)
+}
+
+/// What a channel operation needs from the select it runs in (see "Claims"
+/// in [`chan`](crate::chan)). The channel's protocol is written once,
+/// generic over this; [`Plain`] instantiates it for operations outside any
+/// select, where every method is trivial and inlines away.
+pub(crate) trait OpCtx {
+    /// Claims our own select for our arm (and any enclosing select for the
+    /// arm this one runs in); always true outside a select. Must succeed
+    /// before this operation moves any value.
+    fn claim(&mut self) -> bool;
+
+    /// Undoes this operation's own claims after the counterparty's claim
+    /// failed.
+    fn revert(&mut self);
+
+    /// Is `cell` the cell of the select this operation runs in (or of one
+    /// enclosing it)? Such a waiter is ourselves: never pair with it.
+    fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool;
+
+    /// Was `notify` registered by an operation polled the way this one is?
+    fn same_registration(&self, notify: &Notify) -> bool;
+
+    /// How to park: a plain waker, or the select's cell (created now if this
+    /// is the select's first parked arm). `None`: must not park (`default`).
+    fn park(&mut self, cx: &Context<'_>) -> Option<(Notify, u8)>;
+}
+
+/// An operation outside any select: `try_*`, give-back, refill, and every
+/// `send`/`recv` polled outside a `select!` arm.
+pub(crate) struct Plain;
+
+impl OpCtx for Plain {
+    #[inline]
+    fn claim(&mut self) -> bool {
+        true
+    }
+
+    #[inline]
+    fn revert(&mut self) {}
+
+    #[inline]
+    fn is_own_cell(&self, _: &Arc<SelectCell>) -> bool {
+        false
+    }
+
+    #[inline]
+    fn same_registration(&self, notify: &Notify) -> bool {
+        matches!(notify, Notify::Task(_) | Notify::Select(None))
+    }
+
+    #[inline]
+    fn park(&mut self, cx: &Context<'_>) -> Option<(Notify, u8)> {
+        Some((Notify::Task(cx.waker().clone()), 0))
+    }
+}
+
+impl OpCtx for Own {
+    fn claim(&mut self) -> bool {
+        match &mut self.ctx {
+            None => true,
+            Some(ctx) => ctx.claim(),
         }
     }
 
-    /// Starts an operation's poll.
+    fn revert(&mut self) {
+        if let Some(ctx) = &mut self.ctx {
+            if ctx.revert() {
+                self.wake_self = true;
+            }
+        }
+    }
+
+    fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool {
+        self.ctx.as_ref().is_some_and(|ctx| ctx.is_own_cell(cell))
+    }
+
+    fn same_registration(&self, notify: &Notify) -> bool {
+        match (notify, self.mode()) {
+            (Notify::Task(_) | Notify::Select(None), Mode::Plain) => true,
+            (Notify::Select(Some(c)), Mode::Select(Some(own))) => Arc::ptr_eq(c, own),
+            _ => false,
+        }
+    }
+
+    fn park(&mut self, cx: &Context<'_>) -> Option<(Notify, u8)> {
+        match &mut self.ctx {
+            Some(ctx) if !ctx.committed => {
+                if !ctx.can_park {
+                    return None;
+                }
+                let cell = ctx
+                    .cell
+                    .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
+                Some((Notify::Select(Some(cell.clone())), ctx.arm))
+            }
+            _ => Some((Notify::Task(cx.waker().clone()), 0)),
+        }
+    }
+}
+
+impl Own {
+    /// Starts an operation's poll inside a select arm.
     pub(crate) fn enter() -> Own {
         Own {
-            ctx: ARM.with(Cell::take),
+            ctx: take_arm(),
             wake_self: false,
         }
     }
@@ -262,7 +387,7 @@ impl Own {
         }
         if let Some(mut ctx) = self.ctx {
             ctx.end_operation();
-            ARM.with(|c| c.set(Some(ctx)));
+            put_arm(Some(ctx));
         }
     }
 
@@ -270,60 +395,6 @@ impl Own {
         match &self.ctx {
             Some(ctx) if !ctx.committed => Mode::Select(ctx.cell.as_ref()),
             _ => Mode::Plain,
-        }
-    }
-
-    /// Claims our own select for our arm (and any enclosing select for the
-    /// arm this one runs in); always true outside a select. Must succeed
-    /// before this operation moves any value.
-    pub(crate) fn claim(&mut self) -> bool {
-        match &mut self.ctx {
-            None => true,
-            Some(ctx) => ctx.claim(),
-        }
-    }
-
-    /// Undoes this operation's own claims after the counterparty's claim
-    /// failed.
-    pub(crate) fn revert(&mut self) {
-        if let Some(ctx) = &mut self.ctx {
-            if ctx.revert() {
-                self.wake_self = true;
-            }
-        }
-    }
-
-    /// Is `cell` the cell of the select this operation runs in (or of one
-    /// enclosing it)? Such a waiter is ourselves: never pair with it.
-    pub(crate) fn is_own_cell(&self, cell: &Arc<SelectCell>) -> bool {
-        self.ctx.as_ref().is_some_and(|ctx| ctx.is_own_cell(cell))
-    }
-
-    /// Was `notify` registered by an operation polled the way this one is?
-    pub(crate) fn same_registration(&self, notify: &crate::waiters::Notify) -> bool {
-        use crate::waiters::Notify;
-        match (notify, self.mode()) {
-            (Notify::Task(_), Mode::Plain) => true,
-            (Notify::Select(c), Mode::Select(Some(own))) => Arc::ptr_eq(c, own),
-            _ => false,
-        }
-    }
-
-    /// How to park: a plain waker, or the select's cell (created now if this
-    /// is the select's first parked arm). `None`: must not park (`default`).
-    pub(crate) fn park(&mut self, cx: &Context<'_>) -> Option<(crate::waiters::Notify, u8)> {
-        use crate::waiters::Notify;
-        match &mut self.ctx {
-            Some(ctx) if !ctx.committed => {
-                if !ctx.can_park {
-                    return None;
-                }
-                let cell = ctx
-                    .cell
-                    .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
-                Some((Notify::Select(cell.clone()), ctx.arm))
-            }
-            _ => Some((Notify::Task(cx.waker().clone()), 0)),
         }
     }
 }
@@ -337,17 +408,15 @@ struct ArmGuard {
 
 impl ArmGuard {
     fn enter(mut ctx: ArmCtx) -> ArmGuard {
-        ctx.parent = ARM.with(Cell::take).map(Box::new);
-        ARM.with(|c| c.set(Some(ctx)));
+        ctx.parent = take_arm().map(Box::new);
+        put_arm(Some(ctx));
         ArmGuard { active: true }
     }
 
     fn leave(mut self, arm: u8) -> ArmCtx {
         self.active = false;
-        let mut ctx = ARM
-            .with(Cell::take)
-            .unwrap_or_else(|| ArmCtx::new(None, arm, true));
-        ARM.with(|c| c.set(ctx.parent.take().map(|p| *p)));
+        let mut ctx = take_arm().unwrap_or_else(|| ArmCtx::new(None, arm, true));
+        put_arm(ctx.parent.take().map(|p| *p));
         ctx
     }
 }
@@ -357,6 +426,7 @@ impl Drop for ArmGuard {
         if self.active {
             let _ = ARM.try_with(|c| {
                 let parent = c.take().and_then(|mut ctx| ctx.parent.take());
+                let _ = IN_ARM.try_with(|f| f.set(parent.is_some()));
                 c.set(parent.map(|p| *p));
             });
         }

@@ -40,15 +40,19 @@ pub(crate) const NIL: u32 = u32::MAX;
 pub(crate) enum Notify {
     /// A plain `send`/`recv`: wake this waker.
     Task(Waker),
-    /// An arm of a `select!`: claim the select's cell first (only one arm of
-    /// a select may complete), then wake the waker kept in the cell.
-    Select(Arc<SelectCell>),
+    /// `Some`: an arm of a `select!`: claim the select's cell first (only
+    /// one arm of a select may complete), then wake the waker kept in the
+    /// cell. `None` ([`Notify::EMPTY`]): nobody, a free slot or a completed
+    /// one whose waker was taken out to be woken. (Cheaper than a no-op
+    /// waker, whose clone and drop are calls through its vtable; and folded
+    /// into this variant so that `Notify` stays two words, which a separate
+    /// third variant would not.)
+    Select(Option<Arc<SelectCell>>),
 }
 
 impl Notify {
-    fn none() -> Notify {
-        Notify::Task(Waker::noop().clone())
-    }
+    /// Nobody to wake.
+    pub(crate) const EMPTY: Notify = Notify::Select(None);
 }
 
 /// What a slot holds; see the module docs for the transitions.
@@ -84,9 +88,15 @@ pub(crate) struct Slot<T> {
 }
 
 impl<T> Slot<T> {
+    /// The slot after this one in its queue (or the free list), or `NIL`.
+    #[inline]
+    pub(crate) fn next(&self) -> u32 {
+        self.next
+    }
+
     fn free() -> Slot<T> {
         Slot {
-            notify: Notify::none(),
+            notify: Notify::EMPTY,
             state: SlotState::Free,
             next: NIL,
             prev: NIL,
@@ -147,6 +157,7 @@ impl<T> Waiters<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn slot(&self, key: u32) -> &Slot<T> {
         match key {
             0 => &self.first,
@@ -154,6 +165,7 @@ impl<T> Waiters<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn slot_mut(&mut self, key: u32) -> &mut Slot<T> {
         match key {
             0 => &mut self.first,
@@ -161,6 +173,7 @@ impl<T> Waiters<T> {
         }
     }
 
+    #[inline]
     fn queue(&mut self, side: Side) -> &mut Queue {
         match side {
             Side::Send => &mut self.sendq,
@@ -169,6 +182,7 @@ impl<T> Waiters<T> {
     }
 
     /// First slot of a queue, or `NIL`.
+    #[inline]
     pub(crate) fn front(&self, side: Side) -> u32 {
         match side {
             Side::Send => self.sendq.head,
@@ -177,11 +191,13 @@ impl<T> Waiters<T> {
     }
 
     /// The slot after `key` in its queue, or `NIL`.
+    #[cfg(test)]
     pub(crate) fn next(&self, key: u32) -> u32 {
         self.slot(key).next
     }
 
     /// Parks a new waiter at the back of `side`'s queue; returns its key.
+    #[inline]
     pub(crate) fn push(&mut self, side: Side, notify: Notify, state: SlotState<T>) -> u32 {
         let key = self.alloc();
         let tail = self.queue(side).tail;
@@ -202,6 +218,7 @@ impl<T> Waiters<T> {
     }
 
     /// Removes a waiting slot from `side`'s queue (its state is left as is).
+    #[inline]
     pub(crate) fn unlink(&mut self, side: Side, key: u32) {
         let (prev, next) = {
             let slot = self.slot_mut(key);
@@ -225,10 +242,11 @@ impl<T> Waiters<T> {
     /// Frees an unlinked slot. Returns what it held so the caller can drop
     /// it after unlocking (a waker's drop or a value's drop may run code
     /// that touches this channel).
+    #[inline]
     pub(crate) fn release(&mut self, key: u32) -> (Notify, SlotState<T>) {
         let free = self.free;
         let slot = self.slot_mut(key);
-        let notify = std::mem::replace(&mut slot.notify, Notify::none());
+        let notify = std::mem::replace(&mut slot.notify, Notify::EMPTY);
         let state = std::mem::replace(&mut slot.state, SlotState::Free);
         slot.next = free;
         slot.prev = NIL;
@@ -250,6 +268,7 @@ impl<T> Waiters<T> {
         (notify, state)
     }
 
+    #[inline]
     fn alloc(&mut self) -> u32 {
         let key = if self.free != NIL {
             let key = self.free;
@@ -302,7 +321,7 @@ mod tests {
     #[test]
     fn first_waiter_uses_the_inline_slot() {
         let mut w = Waiters::<u32>::new();
-        let k = w.push(Side::Recv, Notify::none(), recv_waiting());
+        let k = w.push(Side::Recv, Notify::EMPTY, recv_waiting());
         assert_eq!(k, 0);
         assert!(w.rest.is_none());
     }
@@ -310,12 +329,12 @@ mod tests {
     #[test]
     fn queues_are_fifo_and_unlink_from_the_middle() {
         let mut w = Waiters::<u32>::new();
-        let a = w.push(Side::Recv, Notify::none(), recv_waiting());
-        let b = w.push(Side::Recv, Notify::none(), recv_waiting());
-        let c = w.push(Side::Recv, Notify::none(), recv_waiting());
+        let a = w.push(Side::Recv, Notify::EMPTY, recv_waiting());
+        let b = w.push(Side::Recv, Notify::EMPTY, recv_waiting());
+        let c = w.push(Side::Recv, Notify::EMPTY, recv_waiting());
         let s = w.push(
             Side::Send,
-            Notify::none(),
+            Notify::EMPTY,
             SlotState::SendWaiting { value: 9, arm: 0 },
         );
         assert_eq!(keys(&w, Side::Recv), vec![a, b, c]);
@@ -323,7 +342,7 @@ mod tests {
         w.unlink(Side::Recv, b);
         assert_eq!(keys(&w, Side::Recv), vec![a, c]);
         w.release(b);
-        let d = w.push(Side::Recv, Notify::none(), recv_waiting());
+        let d = w.push(Side::Recv, Notify::EMPTY, recv_waiting());
         assert_eq!(d, b, "freed slot is reused");
         assert_eq!(keys(&w, Side::Recv), vec![a, c, d]);
         w.unlink(Side::Recv, a);
@@ -335,7 +354,7 @@ mod tests {
     fn overflow_slots_are_dropped_when_none_is_live() {
         let mut w = Waiters::<u32>::new();
         let ks: Vec<u32> = (0..20)
-            .map(|_| w.push(Side::Recv, Notify::none(), recv_waiting()))
+            .map(|_| w.push(Side::Recv, Notify::EMPTY, recv_waiting()))
             .collect();
         for &k in &ks[1..] {
             w.unlink(Side::Recv, k);
@@ -343,10 +362,10 @@ mod tests {
         }
         assert!(w.rest.is_none());
         assert_eq!(keys(&w, Side::Recv), vec![0]);
-        let k = w.push(Side::Recv, Notify::none(), recv_waiting());
+        let k = w.push(Side::Recv, Notify::EMPTY, recv_waiting());
         assert_eq!(k, 1);
         w.unlink(Side::Recv, 0);
         w.release(0);
-        assert_eq!(w.push(Side::Recv, Notify::none(), recv_waiting()), 0);
+        assert_eq!(w.push(Side::Recv, Notify::EMPTY, recv_waiting()), 0);
     }
 }
