@@ -22,8 +22,8 @@ feat=()
 [ -n "$features" ] && feat=(--features "$features")
 out="$(mktemp -d)"
 
-benches=(spawn chan time)
-groups="spawn_many spawn_remote chained_spawn yield_many ping_pong chan_ping_pong chan_prod_cons chan_select4 chan_try_send_recv timeout_ready"
+benches=(spawn chan sync time)
+groups="spawn_many spawn_remote chained_spawn yield_many ping_pong chan_ping_pong chan_prod_cons chan_select4 chan_try_send_recv mutex_uncontended mutex_contended8 semaphore_uncontended semaphore_contended8 waitgroup_1m timeout_ready"
 
 for b in "${benches[@]}"; do
     echo "== cargo bench --bench $b ($BENCH_WORKERS workers)" >&2

@@ -295,3 +295,105 @@ func parked(b *testing.B, ownChan bool) {
 
 func BenchmarkParked(b *testing.B)     { parked(b, false) }
 func BenchmarkParkedChan(b *testing.B) { parked(b, true) }
+
+const (
+	syncOps     = 100_000
+	syncTasks   = 8
+	syncPermits = 2
+	waitGroupN  = 1_000_000
+)
+
+// mutex_uncontended: one goroutine locks, increments, unlocks.
+func BenchmarkMutexUncontended(b *testing.B) {
+	var mu sync.Mutex
+	counter := 0
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		for k := 0; k < syncOps; k++ {
+			mu.Lock()
+			counter++
+			mu.Unlock()
+		}
+	}
+	perElem(b, start, syncOps)
+	if counter != b.N*syncOps {
+		b.Fatal("lost increments")
+	}
+}
+
+// mutex_contended8: 8 goroutines share one mutex.
+func BenchmarkMutexContended8(b *testing.B) {
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		counter := 0
+		wg.Add(syncTasks)
+		for t := 0; t < syncTasks; t++ {
+			go func() {
+				for k := 0; k < syncOps/syncTasks; k++ {
+					mu.Lock()
+					counter++
+					mu.Unlock()
+				}
+				wg.Done()
+			}()
+		}
+		wg.Wait()
+		if counter != syncOps {
+			b.Fatal("lost increments")
+		}
+	}
+	perElem(b, start, syncOps)
+}
+
+// semaphore_uncontended: a buffered channel as a semaphore (Go's idiom;
+// x/sync/semaphore is not in the standard library), one goroutine.
+func BenchmarkSemaphoreUncontended(b *testing.B) {
+	sem := make(chan struct{}, syncPermits)
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		for k := 0; k < syncOps; k++ {
+			sem <- struct{}{}
+			<-sem
+		}
+	}
+	perElem(b, start, syncOps)
+}
+
+// semaphore_contended8: 8 goroutines on 2 permits, each yielding while it
+// holds one.
+func BenchmarkSemaphoreContended8(b *testing.B) {
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		sem := make(chan struct{}, syncPermits)
+		var wg sync.WaitGroup
+		wg.Add(syncTasks)
+		for t := 0; t < syncTasks; t++ {
+			go func() {
+				for k := 0; k < syncOps/syncTasks; k++ {
+					sem <- struct{}{}
+					runtime.Gosched()
+					<-sem
+				}
+				wg.Done()
+			}()
+		}
+		wg.Wait()
+	}
+	perElem(b, start, syncOps)
+}
+
+// waitgroup_1m: wg.Add(n), n goroutines each wg.Done(), wg.Wait().
+func BenchmarkWaitGroup1M(b *testing.B) {
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		wg.Add(waitGroupN)
+		for j := 0; j < waitGroupN; j++ {
+			go wg.Done()
+		}
+		wg.Wait()
+	}
+	perElem(b, start, waitGroupN)
+}

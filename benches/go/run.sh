@@ -22,7 +22,7 @@ raw="${GO_RAW:-$(mktemp)}"
 export GOMAXPROCS="$workers"
 go version >&2
 
-timed='^Benchmark(SpawnMany|ChainedSpawn|YieldMany|PingPong|PingPongNotify|ProdCons4x4Cap100|Select4Contended|TrySendTryRecv)$'
+timed='^Benchmark(SpawnMany|ChainedSpawn|YieldMany|PingPong|PingPongNotify|ProdCons4x4Cap100|Select4Contended|TrySendTryRecv|MutexUncontended|MutexContended8|SemaphoreUncontended|SemaphoreContended8|WaitGroup1M)$'
 go test -run '^$' -bench "$timed" -benchtime "$benchtime" -count "$count" >> "$raw"
 for b in Parked ParkedChan Sleepers1M; do
     go test -run '^$' -bench "^Benchmark${b}\$" -benchtime 1x -count 1 >> "$raw"
@@ -46,6 +46,9 @@ END {
     row["PingPongNotify"] = "ping_pong_cap1"
     row["ProdCons4x4Cap100"] = "chan_prod_cons"; row["Select4Contended"] = "chan_select4"
     row["TrySendTryRecv"] = "chan_try_send_recv"; row["Parked"] = "mem_parked"
+    row["MutexUncontended"] = "mutex_uncontended"; row["MutexContended8"] = "mutex_contended8"
+    row["SemaphoreUncontended"] = "semaphore_uncontended"
+    row["SemaphoreContended8"] = "semaphore_contended8"; row["WaitGroup1M"] = "waitgroup_1m"
     row["ParkedChan"] = "mem_parked_chan"; row["Sleepers1M"] = "sleepers_1m"
     for (j = 1; j <= k; j++) {
         key = order[j]; split(key, parts, SUBSEP)

@@ -26,13 +26,21 @@
 //!    under the list lock.
 //! 2. `STARVING` implies `LOCKED`; it changes only under the list lock.
 //! 3. While `LOCKED` is set only its owner clears it: by the fast-path CAS
-//!    `LOCKED -> 0` (possible only when no other bit is set) or under the
-//!    list lock. Hence an owner holding the list lock may `store` the word.
+//!    (possible only when `STARVING` is clear and, if `WAITERS` is set, so
+//!    is `WOKEN`) or under the list lock. Every other change of the word
+//!    while `LOCKED` is set happens under the list lock. Hence an owner
+//!    holding the list lock may `store` the word.
 //! 4. If the lock is free and the list is not empty, some linked waiter is
 //!    `notified` and will poll (or, if dropped, passes the notification on).
-//!    Every transition keeps this: an unlock that sees `WAITERS` notifies the
-//!    front; a notified waiter that finds the lock taken is un-notified only
-//!    while someone holds it, whose unlock takes the slow path (1).
+//!    Every transition keeps this: an unlock that sees `WAITERS` without
+//!    `WOKEN` notifies the front; a notified waiter that finds the lock
+//!    taken is un-notified (clearing `WOKEN`) only while someone holds it,
+//!    whose unlock then takes the slow path.
+//! 5. `WOKEN` is set iff a linked waiter is `notified`; it changes only
+//!    under the list lock. It lets an unlock skip the list while a woken
+//!    waiter is already on its way (Go's `mutexWoken`): that waiter will
+//!    find the lock free, or clear `WOKEN` so the next unlock wakes it
+//!    again.
 //!
 //! # Orderings
 //!
@@ -40,7 +48,7 @@
 //! pair, so the data written under one critical section is visible in the
 //! next. A hand-off is published through the list mutex: the unlocker
 //! unlinks the waiter under it and the waiter sees "unlinked" under it.
-//! `WAITERS`/`STARVING` updates are `Relaxed` because they are read and
+//! `WAITERS`/`STARVING`/`WOKEN` updates are `Relaxed` because they are read and
 //! written under the list lock whenever it matters (1, 2); lock-free readers
 //! only use them to fail a CAS and retry.
 #![allow(unsafe_code)]
@@ -66,6 +74,16 @@ const LOCKED: u32 = 1 << 0;
 const WAITERS: u32 = 1 << 1;
 /// Unlock hands the lock to the first waiter; newcomers queue (invariant 2).
 const STARVING: u32 = 1 << 2;
+/// A linked waiter was woken to compete and has not polled yet
+/// (invariant 5).
+const WOKEN: u32 = 1 << 3;
+
+/// Rounds of spinning before a contended lock queues, and the pauses of
+/// the first round (doubling each round): about Go's 4 x 30 `PAUSE`s.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 4;
+#[cfg(not(loom))]
+const SPIN_PAUSES: u32 = 8;
 
 /// How long the first waiter may wait before unlock hands the lock to it
 /// directly (Go's `starvationThresholdNs`).
@@ -313,9 +331,34 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// Go's active spinning (`sync_runtime_canSpin`): when the lock is held
+    /// in normal mode, an owner on another thread is likely to release it
+    /// within a few hundred cycles, far sooner than parking and being woken
+    /// would take. So try a few times with growing pauses before queueing.
+    /// Never in starvation mode (the line must be served first); in normal
+    /// mode newcomers may barge past the queue anyway, as in Go. Not under
+    /// loom, whose threads do not run in parallel.
+    #[cold]
+    fn spin(&self) -> bool {
+        #[cfg(not(loom))]
+        for round in 0..SPIN_ROUNDS {
+            for _ in 0..(SPIN_PAUSES << round) {
+                std::hint::spin_loop();
+            }
+            let s = self.state.load(Relaxed);
+            if s & STARVING != 0 {
+                return false;
+            }
+            if s & LOCKED == 0 && self.try_acquire() {
+                return true;
+            }
+        }
+        false
+    }
+
     /// First poll of a lock future: take the lock or join the line.
     fn poll_first(&self, cx: &mut Context<'_>) -> Result<(), Key> {
-        if self.try_acquire() {
+        if self.try_acquire() || self.spin() {
             return Ok(());
         }
         let mut list = lock(&self.waiters);
@@ -355,20 +398,38 @@ impl<T: ?Sized> Mutex<T> {
             list.remove(key);
             return true;
         }
+        let notified = list.get_mut(key).state.notified;
+        // Our notification, if we had one, is used up either way: the CAS
+        // that takes the lock or records the loss clears WOKEN with it.
+        let used = if notified { WOKEN } else { 0 };
         let mut s = self.state.load(Relaxed);
-        while s & LOCKED == 0 {
-            match self
-                .state
-                .compare_exchange_weak(s, s | LOCKED, Acquire, Relaxed)
-            {
-                Ok(_) => {
-                    list.remove(key);
-                    if list.is_empty() {
-                        self.state.fetch_and(!WAITERS, Relaxed);
+        loop {
+            if s & LOCKED == 0 {
+                match self
+                    .state
+                    .compare_exchange_weak(s, (s | LOCKED) & !used, Acquire, Relaxed)
+                {
+                    Ok(_) => {
+                        list.remove(key);
+                        if list.is_empty() {
+                            self.state.fetch_and(!WAITERS, Relaxed);
+                        }
+                        return true;
                     }
-                    return true;
+                    Err(actual) => s = actual,
                 }
-                Err(actual) => s = actual,
+            } else if s & used != 0 {
+                // Lost to a newcomer: with WOKEN clear, the owner's unlock
+                // comes to the list and wakes the front again (invariant 4).
+                match self
+                    .state
+                    .compare_exchange_weak(s, s & !WOKEN, Relaxed, Relaxed)
+                {
+                    Ok(_) => break,
+                    Err(actual) => s = actual,
+                }
+            } else {
+                break;
             }
         }
         let waiter = list.get_mut(key);
@@ -380,14 +441,20 @@ impl<T: ?Sized> Mutex<T> {
     /// Unlock by the owner of the lock.
     #[inline]
     fn unlock(&self) {
-        // Release: publishes the critical section to the next Acquire CAS.
-        // Fails when WAITERS or STARVING is set: then the list decides.
-        if self
-            .state
-            .compare_exchange(LOCKED, 0, Release, Relaxed)
-            .is_ok()
-        {
-            return;
+        // Guess "nobody waits"; a failed CAS tells the real state.
+        let mut s = LOCKED;
+        // Fast unless in starvation mode, or waiters wait and none has been
+        // woken: then the list decides (invariant 4).
+        while s & STARVING == 0 && (s & WAITERS == 0 || s & WOKEN != 0) {
+            // Release: publishes the critical section to the next Acquire
+            // CAS.
+            match self
+                .state
+                .compare_exchange_weak(s, s & !LOCKED, Release, Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => s = actual,
+            }
         }
         self.unlock_slow();
     }
@@ -432,11 +499,14 @@ impl<T: ?Sized> Mutex<T> {
             self.state.store(next, Release);
             waker
         } else {
-            self.state.fetch_and(!LOCKED, Release);
             if first.state.notified {
-                None // already woken and about to compete
+                // Already woken and about to compete.
+                self.state.fetch_and(!LOCKED, Release);
+                None
             } else {
                 first.state.notified = true;
+                // Invariant 3 allows the store; Release as in the fast path.
+                self.state.store((s & !LOCKED) | WOKEN, Release);
                 first.waker.take()
             }
         }
@@ -452,15 +522,18 @@ impl<T: ?Sized> Mutex<T> {
         } else {
             let left = list.remove(key);
             if list.is_empty() {
-                self.state.fetch_and(!(WAITERS | STARVING), Relaxed);
+                self.state.fetch_and(!(WAITERS | STARVING | WOKEN), Relaxed);
                 None
-            } else if left.state.notified && self.state.load(Relaxed) & LOCKED == 0 {
+            } else if left.state.notified && self.state.fetch_and(!WOKEN, Relaxed) & LOCKED == 0 {
                 // We were the one woken to compete for the free lock:
-                // wake the next waiter in our place (invariant 4).
+                // wake the next waiter in our place (invariants 4, 5). (If
+                // the lock is held, WOKEN is clear now and its unlock comes
+                // to the list.)
                 let front = list.front().map(|k| list.get_mut(k));
                 match front {
                     Some(w) if !w.state.notified => {
                         w.state.notified = true;
+                        self.state.fetch_or(WOKEN, Relaxed);
                         w.waker.take()
                     }
                     _ => None,
