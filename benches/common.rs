@@ -185,6 +185,40 @@ impl Ctx for GoroutineCtx {
     }
 }
 
+/// The goroutine runtime with the monitor off (`blocking_threshold(None)`):
+/// the rows that show what the monitor costs (issue 6).
+pub(crate) struct GoroutineNoMonitor(Goroutine);
+
+impl Rt for GoroutineNoMonitor {
+    const NAME: &'static str = "goroutine-monitor-off";
+    type Ctx = GoroutineCtx;
+
+    fn new(workers: usize) -> Self {
+        let rt = goroutine::runtime::Builder::new()
+            .workers(workers)
+            .blocking_threshold(None)
+            .build()
+            .expect("goroutine runtime");
+        GoroutineNoMonitor(Goroutine { rt })
+    }
+    fn ctx(&self) -> GoroutineCtx {
+        GoroutineCtx
+    }
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+    fn spawn_remote<F: Future<Output = ()> + Send + 'static>(&self, f: F) {
+        self.0.spawn_remote(f);
+    }
+    fn spawn_join<F>(&self, f: F) -> BoxFuture<'static, F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn_join(f)
+    }
+}
+
 // tokio
 
 pub(crate) struct Tokio {

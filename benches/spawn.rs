@@ -10,6 +10,9 @@
 //! | `yield_many` | one yield: 200 tasks each yield 1000 times |
 //! | `ping_pong` | one round trip between two tasks waking each other, 10,000 per iteration |
 //!
+//! Each group also has a `goroutine-monitor-off` row: the same runtime built
+//! with `blocking_threshold(None)`, to show what the monitor costs.
+//!
 //! Every runtime waits the same way (an atomic counter and the [`Notify`] in
 //! `common.rs`), so rows differ only in the runtime.
 //!
@@ -23,7 +26,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::AcqRel;
 use std::sync::Arc;
 
-use common::{AsyncExecutor, Ctx, Goroutine, Notify, Rt, Tokio};
+use common::{AsyncExecutor, Ctx, Goroutine, GoroutineNoMonitor, Notify, Rt, Tokio};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
@@ -73,6 +76,7 @@ fn for_each_runtime(
     g.throughput(Throughput::Elements(elements));
     let n = common::workers();
     bench(&mut g, Runtimes::Goroutine(Goroutine::new(n)));
+    bench(&mut g, Runtimes::NoMonitor(GoroutineNoMonitor::new(n)));
     bench(&mut g, Runtimes::Tokio(Tokio::new(n)));
     bench(&mut g, Runtimes::AsyncExecutor(AsyncExecutor::new(n)));
     g.finish();
@@ -80,6 +84,7 @@ fn for_each_runtime(
 
 enum Runtimes {
     Goroutine(Goroutine),
+    NoMonitor(GoroutineNoMonitor),
     Tokio(Tokio),
     AsyncExecutor(AsyncExecutor),
 }
@@ -89,6 +94,7 @@ macro_rules! dispatch {
     ($f:ident) => {
         |g: &mut BenchmarkGroup<'_, WallTime>, rt: Runtimes| match rt {
             Runtimes::Goroutine(rt) => $f(g, &rt),
+            Runtimes::NoMonitor(rt) => $f(g, &rt),
             Runtimes::Tokio(rt) => $f(g, &rt),
             Runtimes::AsyncExecutor(rt) => $f(g, &rt),
         }

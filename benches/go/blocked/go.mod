@@ -1,0 +1,3 @@
+module blockedticker
+
+go 1.19
