@@ -133,6 +133,13 @@ where
             }
             spawned += batch;
             while STARTED.load(SeqCst) < spawned {
+                // Bounded: a task that never counts itself is a bench bug,
+                // not a reason to spin forever.
+                assert!(
+                    t0.elapsed() < Duration::from_secs(120),
+                    "only {} of {spawned} tasks started",
+                    STARTED.load(SeqCst)
+                );
                 ctx.yield_now().await;
             }
         }
@@ -248,6 +255,7 @@ fn main() {
         n,
         || tokio::sync::mpsc::channel::<()>(1),
         |mut rx| async move {
+            STARTED.fetch_add(1, SeqCst);
             let _ = rx.recv().await;
         },
     );

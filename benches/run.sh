@@ -9,6 +9,7 @@
 #   FEATURES       extra cargo features, if any
 #   GO_BENCHTIME, GO_COUNT   see go/run.sh
 #   SKIP_GO=1      Rust only
+#   SKIP_CRITERION=1  reuse the criterion results already in target/criterion
 #
 # Example: BENCH_WORKERS=2 benches/run.sh
 set -euo pipefail
@@ -25,6 +26,7 @@ out="$(mktemp -d)"
 benches=(spawn chan sync time)
 groups="spawn_many spawn_remote chained_spawn yield_many ping_pong chan_ping_pong chan_prod_cons chan_select4 chan_try_send_recv mutex_uncontended mutex_contended8 semaphore_uncontended semaphore_contended8 waitgroup_1m timeout_ready"
 
+[ "${SKIP_CRITERION:-0}" = 1 ] && benches=()
 for b in "${benches[@]}"; do
     echo "== cargo bench --bench $b ($BENCH_WORKERS workers)" >&2
     # shellcheck disable=SC2086 # crit_args is a list of flags

@@ -134,3 +134,26 @@ fn extra_workers_retire_when_the_blocked_poll_ends() {
     }
     assert_eq!(rt.handle().metrics().extra_workers, 0);
 }
+
+/// A goroutine that computes for 100 ms on a 2-worker runtime, while the
+/// other worker is free: that worker can run everything else, so the
+/// monitor starts no extra thread to compete with the computing one for
+/// the cores (a blocked one would get it: see the ticker test above).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_computing_goroutine_beside_a_free_worker_gets_no_extra_thread() {
+    let rt = Builder::new().workers(2).build().unwrap();
+    rt.block_on(async {
+        goroutine::spawn(async {
+            let start = Instant::now();
+            let mut x = 0u64;
+            while start.elapsed() < Duration::from_millis(100) {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            }
+            std::hint::black_box(x);
+        })
+        .await
+        .unwrap();
+    });
+    assert_eq!(rt.handle().metrics().handoffs, 0);
+}

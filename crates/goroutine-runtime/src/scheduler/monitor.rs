@@ -14,6 +14,10 @@
 //! 2. starts an *extra worker* in a spare slot, with a queue of its own,
 //!    which steals the blocked worker's queue and drives timers and I/O like
 //!    any worker. Extra workers are capped (`Builder::max_extra_workers`).
+//!    Not when the poll is computing (its thread is on a CPU, per `/proc`)
+//!    and another worker is healthy: that one steals the queue, and a new
+//!    thread would only fight the computing one for the cores (see
+//!    [`rescue`]).
 //!
 //! When the blocked poll ends, the monitor retires one extra worker: it
 //! moves its goroutines to the global queue and exits. Each hand-off is
@@ -81,7 +85,95 @@ fn run(shared: &Arc<Shared>) {
         for (i, sample) in samples.iter_mut().enumerate() {
             check_worker(shared, i, sample, now);
         }
+        if let Some(threshold) = shared.config.blocking_threshold {
+            for i in 0..samples.len() {
+                if is_stuck(&samples[i], now, threshold) {
+                    rescue(shared, i, &mut samples, now, threshold);
+                }
+            }
+        }
     }
+}
+
+/// A poll has run past the blocking threshold on this worker.
+fn is_stuck(sample: &Sample, now: Instant, threshold: Duration) -> bool {
+    sample.seq % 2 == 1 && now - sample.since >= threshold
+}
+
+/// Worker `i` is stuck in a poll: keep its goroutines moving.
+///
+/// Whatever the stuck goroutine woke lands in its LIFO slot, which no other
+/// worker takes: move it to the global queue (on every round, since the
+/// stuck code may keep waking goroutines). Then, as Go's sysmon does for a
+/// thread in a system call, give the worker's place to an extra worker
+/// thread, unless the goroutine is computing (its thread is running on a
+/// CPU) and another worker is healthy: Go would preempt it; we cannot, and
+/// a new thread would only compete with it for the cores, while the
+/// healthy workers steal its queue anyway (one is woken to do so). A
+/// computing goroutine with no healthy worker beside it (a 1-worker
+/// runtime, or every worker stuck) gets the extra worker too.
+fn rescue(
+    shared: &Arc<Shared>,
+    i: usize,
+    samples: &mut [Sample],
+    now: Instant,
+    threshold: Duration,
+) {
+    let remote = &shared.remotes[i];
+    if let Some(task) = remote.lifo.take() {
+        shared.push_remote(task);
+    }
+    if samples[i].rescued {
+        return;
+    }
+    // Relaxed: written once by the worker before its first poll.
+    let computing = thread_is_running(remote.os_tid.load(Relaxed));
+    if computing && has_healthy_worker(shared, i, samples, now, threshold) {
+        if !remote.steal.is_empty() {
+            shared.notify_parked();
+        }
+        return;
+    }
+    if start_extra_worker(shared) {
+        samples[i].rescued = true;
+        shared.metrics.handoffs.fetch_add(1, Relaxed);
+    }
+}
+
+/// Is some running worker other than `i` not stuck (polling normally,
+/// searching or parked, and so able to run `i`'s goroutines)?
+fn has_healthy_worker(
+    shared: &Shared,
+    i: usize,
+    samples: &[Sample],
+    now: Instant,
+    threshold: Duration,
+) -> bool {
+    let spare: Vec<usize> = lock(&shared.spare_queues).iter().map(|(j, _)| *j).collect();
+    (0..samples.len())
+        .filter(|&j| j != i && !spare.contains(&j))
+        .any(|j| !is_stuck(&samples[j], now, threshold))
+}
+
+/// The calling thread's OS thread id, where the OS tells it (Linux).
+pub(crate) fn current_os_tid() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// True if thread `tid` of this process is running or runnable (state `R`
+/// in `/proc`), false if it sleeps (a system call, a lock) or is unknown.
+fn thread_is_running(tid: u32) -> bool {
+    if tid == 0 {
+        return false;
+    }
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) S ...`: the state follows the last ')' (comm may hold one).
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state == "R")
 }
 
 /// Sleeps `INTERVAL`, or until woken if every worker is parked. Returns
@@ -129,20 +221,6 @@ fn check_worker(shared: &Arc<Shared>, i: usize, sample: &mut Sample, now: Instan
         if running >= limit && !sample.reported {
             sample.reported = true;
             report_long_poll(shared, i, running);
-        }
-    }
-    if let Some(threshold) = shared.config.blocking_threshold {
-        if running >= threshold {
-            // Whatever the blocked goroutine woke lands in its LIFO slot:
-            // move it where others can run it (on every round, since the
-            // blocked code may keep waking goroutines).
-            if let Some(task) = remote.lifo.take() {
-                shared.push_remote(task);
-            }
-            if !sample.rescued && start_extra_worker(shared) {
-                sample.rescued = true;
-                shared.metrics.handoffs.fetch_add(1, Relaxed);
-            }
         }
     }
 }

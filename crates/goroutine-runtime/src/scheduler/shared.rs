@@ -84,6 +84,9 @@ pub(crate) struct Remote {
     pub(crate) current_loc: AtomicPtr<Location<'static>>,
     /// Set by the monitor to make an extra worker leave.
     pub(crate) retire: AtomicBool,
+    /// The worker thread's OS thread id (Linux; 0 where unknown), so the
+    /// monitor can tell a blocked poll from a computing one.
+    pub(crate) os_tid: AtomicU32,
 }
 
 /// Counters the runtime keeps about itself; see `Handle::metrics`.
@@ -148,6 +151,7 @@ impl Shared {
                     poll_seq: AtomicU64::new(0),
                     current_id: AtomicU64::new(0),
                     current_loc: AtomicPtr::new(std::ptr::null_mut()),
+                    os_tid: AtomicU32::new(0),
                     retire: AtomicBool::new(false),
                 })
             })

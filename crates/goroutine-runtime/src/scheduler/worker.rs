@@ -98,6 +98,10 @@ impl Worker {
                 id_end: 0,
             }),
         };
+        if let Some(tid) = super::monitor::current_os_tid() {
+            // Relaxed: read by the monitor only to pick a rescue strategy.
+            worker.remote().os_tid.store(tid, Relaxed);
+        }
         let guard = context::set_worker(&worker);
         worker.run_loop();
         if worker.shared.is_closed() {
