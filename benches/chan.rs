@@ -26,11 +26,9 @@
 mod common;
 
 use std::future::Future;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::AcqRel;
 use std::sync::Arc;
 
-use common::{AsyncExecutor, Ctx, Goroutine, Notify, Rt, Tokio};
+use common::{AsyncExecutor, Countdown, Ctx, Goroutine, Rt, Tokio};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
@@ -176,26 +174,6 @@ impl MpmcChan for Flume {
             v = rxs[1].recv_async() => v.ok(),
             v = rxs[2].recv_async() => v.ok(),
             v = rxs[3].recv_async() => v.ok(),
-        }
-    }
-}
-
-/// Counts finished tasks down to zero; the last one notifies.
-struct Countdown {
-    left: AtomicUsize,
-    done: Notify,
-}
-
-impl Countdown {
-    fn new(n: usize) -> Arc<Countdown> {
-        Arc::new(Countdown {
-            left: AtomicUsize::new(n),
-            done: Notify::new(),
-        })
-    }
-    fn finish_one(&self) {
-        if self.left.fetch_sub(1, AcqRel) == 1 {
-            self.done.notify();
         }
     }
 }

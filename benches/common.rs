@@ -8,8 +8,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::task::{Context, Poll};
 use std::thread;
 
@@ -78,6 +78,28 @@ impl Notify {
     /// True if a permit is set (does not consume it).
     pub(crate) fn is_set(&self) -> bool {
         self.notified.load(Acquire)
+    }
+}
+
+/// Counts finished tasks down to zero; the last one notifies.
+pub(crate) struct Countdown {
+    left: AtomicUsize,
+    pub(crate) done: Notify,
+}
+
+impl Countdown {
+    pub(crate) fn new(n: usize) -> std::sync::Arc<Countdown> {
+        std::sync::Arc::new(Countdown {
+            left: AtomicUsize::new(n),
+            done: Notify::new(),
+        })
+    }
+
+    pub(crate) fn finish_one(&self) {
+        // AcqRel: the waiter sees every task's effects once the count is 0.
+        if self.left.fetch_sub(1, AcqRel) == 1 {
+            self.done.notify();
+        }
     }
 }
 

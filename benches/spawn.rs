@@ -22,11 +22,9 @@
 
 mod common;
 
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::AcqRel;
 use std::sync::Arc;
 
-use common::{AsyncExecutor, Ctx, Goroutine, GoroutineNoMonitor, Notify, Rt, Tokio};
+use common::{AsyncExecutor, Countdown, Ctx, Goroutine, GoroutineNoMonitor, Notify, Rt, Tokio};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
@@ -40,28 +38,6 @@ fn spawn_many_n() -> usize {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(100_000)
-}
-
-/// Counts finished tasks down to zero; the last one notifies.
-struct Countdown {
-    left: AtomicUsize,
-    done: Notify,
-}
-
-impl Countdown {
-    fn new(n: usize) -> Arc<Countdown> {
-        Arc::new(Countdown {
-            left: AtomicUsize::new(n),
-            done: Notify::new(),
-        })
-    }
-
-    fn finish_one(&self) {
-        // AcqRel: the waiter sees every task's effects once the count is 0.
-        if self.left.fetch_sub(1, AcqRel) == 1 {
-            self.done.notify();
-        }
-    }
 }
 
 /// Runs `bench` once per runtime, each freshly built and dropped after its

@@ -25,11 +25,9 @@
 mod common;
 
 use std::future::Future;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::AcqRel;
 use std::sync::Arc;
 
-use common::{AsyncExecutor, Ctx, Goroutine, Notify, Rt, Tokio};
+use common::{AsyncExecutor, Countdown, Ctx, Goroutine, Rt, Tokio};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 
@@ -133,27 +131,6 @@ impl Sem for async_lock::Semaphore {
     async fn with_permit<F: Future<Output = ()> + Send + 'static>(&self, during: F) {
         let _permit = self.acquire().await;
         during.await;
-    }
-}
-
-/// Counts finished tasks down to zero; the last one notifies.
-struct Countdown {
-    left: AtomicUsize,
-    done: Notify,
-}
-
-impl Countdown {
-    fn new(n: usize) -> Arc<Countdown> {
-        Arc::new(Countdown {
-            left: AtomicUsize::new(n),
-            done: Notify::new(),
-        })
-    }
-    fn finish_one(&self) {
-        // AcqRel: the waiter sees every task's effects once the count is 0.
-        if self.left.fetch_sub(1, AcqRel) == 1 {
-            self.done.notify();
-        }
     }
 }
 
