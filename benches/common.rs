@@ -155,22 +155,34 @@ pub(crate) trait Ctx: Copy + Send + Sync + 'static {
 
 // goroutine
 
-pub(crate) struct Goroutine {
+/// The goroutine runtime; `Goroutine<false>` has the monitor off
+/// (`blocking_threshold(None)`), for the rows that show what the monitor
+/// costs (issue 6).
+pub(crate) struct Goroutine<const MONITOR: bool = true> {
     rt: goroutine::runtime::Runtime,
 }
+
+/// [`Goroutine`] with the monitor off.
+pub(crate) type GoroutineNoMonitor = Goroutine<false>;
 
 #[derive(Clone, Copy)]
 pub(crate) struct GoroutineCtx;
 
-impl Rt for Goroutine {
-    const NAME: &'static str = "goroutine";
+impl<const MONITOR: bool> Rt for Goroutine<MONITOR> {
+    const NAME: &'static str = if MONITOR {
+        "goroutine"
+    } else {
+        "goroutine-monitor-off"
+    };
     type Ctx = GoroutineCtx;
 
     fn new(workers: usize) -> Self {
-        let rt = goroutine::runtime::Builder::new()
-            .workers(workers)
-            .build()
-            .expect("goroutine runtime");
+        let mut b = goroutine::runtime::Builder::new();
+        b.workers(workers);
+        if !MONITOR {
+            b.blocking_threshold(None);
+        }
+        let rt = b.build().expect("goroutine runtime");
         Goroutine { rt }
     }
     fn ctx(&self) -> GoroutineCtx {
@@ -204,40 +216,6 @@ impl Ctx for GoroutineCtx {
     }
     fn yield_now(self) -> impl Future<Output = ()> + Send {
         goroutine::yield_now()
-    }
-}
-
-/// The goroutine runtime with the monitor off (`blocking_threshold(None)`):
-/// the rows that show what the monitor costs (issue 6).
-pub(crate) struct GoroutineNoMonitor(Goroutine);
-
-impl Rt for GoroutineNoMonitor {
-    const NAME: &'static str = "goroutine-monitor-off";
-    type Ctx = GoroutineCtx;
-
-    fn new(workers: usize) -> Self {
-        let rt = goroutine::runtime::Builder::new()
-            .workers(workers)
-            .blocking_threshold(None)
-            .build()
-            .expect("goroutine runtime");
-        GoroutineNoMonitor(Goroutine { rt })
-    }
-    fn ctx(&self) -> GoroutineCtx {
-        GoroutineCtx
-    }
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.0.block_on(f)
-    }
-    fn spawn_remote<F: Future<Output = ()> + Send + 'static>(&self, f: F) {
-        self.0.spawn_remote(f);
-    }
-    fn spawn_join<F>(&self, f: F) -> BoxFuture<'static, F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.0.spawn_join(f)
     }
 }
 

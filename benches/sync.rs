@@ -221,7 +221,7 @@ fn semaphore_contended<S: Sem, R: Rt>(g: &mut BenchmarkGroup<'_, WallTime>) {
 }
 
 fn waitgroup_goroutine(g: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
-    let rt = Goroutine::new(common::workers());
+    let rt = <Goroutine>::new(common::workers());
     g.bench_function("goroutine", |b| {
         b.iter(|| {
             rt.block_on(rt.spawn_join(async move {
