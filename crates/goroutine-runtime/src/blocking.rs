@@ -63,6 +63,12 @@ impl Pool {
             let shared = shared.clone();
             let name = format!("{}-blocking", shared.config.thread_name);
             match spawn_thread(&self.threads, name, shared.config.stack_size, move || {
+                // Entered, so that `spawn`, timers and the wake-ups and
+                // drops of the goroutines this thread completes find their
+                // runtime directly instead of through the global table.
+                let _enter = crate::context::enter(crate::runtime::Handle {
+                    shared: shared.clone(),
+                });
                 shared.blocking.run()
             }) {
                 Ok(h) => {

@@ -433,3 +433,24 @@ fn large_futures_are_spawned_without_overflowing_the_stack() {
     }));
     assert_eq!(v.unwrap(), 64 * 1024);
 }
+
+/// A `spawn_blocking` closure runs inside its runtime, as a goroutine
+/// does: `spawn` there starts a goroutine on that runtime, not on the
+/// global one.
+#[test]
+fn spawn_blocking_closure_spawns_onto_its_own_runtime() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(7)
+        .build()
+        .unwrap();
+    let (outer, inner) = rt.block_on(async {
+        goroutine::spawn_blocking(|| {
+            let inner = goroutine::runtime::Handle::try_current().map(|h| h.metrics().workers);
+            (goroutine::maxprocs(), inner)
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(outer, 7);
+    assert_eq!(inner, Some(7));
+}
