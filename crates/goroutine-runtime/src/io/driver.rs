@@ -141,7 +141,7 @@ pub(crate) struct IoDriver {
     count: AtomicUsize,
     /// The poller and its event buffer, used by the driver's owner only
     /// (`mio::Poll::poll` takes `&mut self`).
-    poll: Mutex<(mio::Poll, Events, Vec<Waker>)>,
+    poll: Mutex<(mio::Poll, Events)>,
 }
 
 #[derive(Default)]
@@ -160,7 +160,7 @@ impl IoDriver {
             waker,
             sources: Mutex::new(Sources::default()),
             count: AtomicUsize::new(0),
-            poll: Mutex::new((poll, Events::with_capacity(1024), Vec::new())),
+            poll: Mutex::new((poll, Events::with_capacity(1024))),
         })
     }
 
@@ -227,9 +227,10 @@ impl IoDriver {
     /// Waits for events until `deadline` (`None`: until notified) and wakes
     /// the goroutines waiting on them. Returns how many sources had events.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> usize {
-        let (n, wake) = {
+        let mut wake = Vec::new();
+        let n = {
             let mut guard = lock(&self.poll);
-            let (poll, events, wake) = &mut *guard;
+            let (poll, events) = &mut *guard;
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             // An error (EINTR and the like) reads as "no events": the
             // caller loops.
@@ -237,21 +238,19 @@ impl IoDriver {
                 events.clear();
             }
             let mut n = 0;
+            // One lock for the whole batch. Order: poll, then sources, then
+            // a source's state; nothing takes them the other way round.
+            let sources = lock(&self.sources);
             for ev in events.iter() {
                 if ev.token() == WAKE {
                     continue;
                 }
-                let io = lock(&self.sources)
-                    .slots
-                    .get(ev.token().0)
-                    .cloned()
-                    .flatten();
-                if let Some(io) = io {
-                    io.set_ready(ev, wake);
+                if let Some(Some(io)) = sources.slots.get(ev.token().0) {
+                    io.set_ready(ev, &mut wake);
                     n += 1;
                 }
             }
-            (n, std::mem::take(wake))
+            n
         };
         // Wake outside the lock: waking schedules goroutines.
         wake.into_iter().for_each(Waker::wake);

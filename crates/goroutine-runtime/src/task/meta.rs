@@ -215,6 +215,13 @@ impl Meta {
     }
 
     pub(crate) fn clear_registered(&self) -> Option<u32> {
+        // A plain load first, so that goroutines that never parked pay no
+        // read-modify-write when they end: `REGISTERED` is set only during
+        // the goroutine's own poll, which async-task's state transitions
+        // order before its drop (the only caller), so the load sees it.
+        if self.flags.load(Relaxed) & REGISTERED == 0 {
+            return None;
+        }
         let prev = self.flags.fetch_and(!REGISTERED, SeqCst);
         (prev & REGISTERED != 0).then(|| self.slot.load(Relaxed))
     }
