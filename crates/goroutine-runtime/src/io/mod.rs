@@ -179,18 +179,31 @@ impl<T: AsFd> IoSource<T> {
         &self,
         cx: &mut Context<'_>,
         interest: Interest,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_with(cx, interest, op, |_| false)
+    }
+
+    /// [`poll_io`](IoSource::poll_io) and
+    /// [`poll_io_partial`](IoSource::poll_io_partial): `drained(&r)` says
+    /// whether a successful result `r` left the kernel buffer empty (or
+    /// full), so readiness can be cleared without a `WouldBlock` call.
+    fn poll_io_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
         mut op: impl FnMut(&T) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let progress = std::task::ready!(coop::poll_proceed(cx));
         loop {
-            let tick = match self.poll_ready(cx, interest) {
-                Poll::Ready(Ok(tick)) => tick,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            };
+            let tick = std::task::ready!(self.poll_ready(cx, interest))?;
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_ready(interest, tick),
                 r => {
+                    if r.as_ref().is_ok_and(&drained) {
+                        self.clear_ready(interest, tick);
+                    }
                     progress.made_progress();
                     return Poll::Ready(r);
                 }
@@ -241,30 +254,9 @@ impl<T: AsFd> IoSource<T> {
         cx: &mut Context<'_>,
         interest: Interest,
         len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
+        op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let progress = std::task::ready!(coop::poll_proceed(cx));
-        loop {
-            let tick = match self.poll_ready(cx, interest) {
-                Poll::Ready(Ok(tick)) => tick,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_ready(interest, tick),
-                Ok(n) => {
-                    if n < len && n > 0 {
-                        self.clear_ready(interest, tick);
-                    }
-                    progress.made_progress();
-                    return Poll::Ready(Ok(n));
-                }
-                r => {
-                    progress.made_progress();
-                    return Poll::Ready(r);
-                }
-            }
-        }
+        self.poll_io_with(cx, interest, op, |&n| n > 0 && n < len)
     }
 
     /// Deregisters and gives the I/O object back (still non-blocking).

@@ -47,6 +47,8 @@ impl LifoSlot {
 
 impl LifoSlot {
     pub(crate) fn is_empty(&self) -> bool {
+        // Relaxed: a hint; the task is only ever taken by the swap in
+        // `take`, whose AcqRel orders access to it.
         self.0.load(Relaxed).is_null()
     }
 }

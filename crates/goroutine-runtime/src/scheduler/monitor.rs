@@ -247,6 +247,8 @@ fn report_long_poll(shared: &Shared, i: usize, running: Duration) {
 /// Starts an extra worker in a spare slot. False when the cap is reached.
 fn start_extra_worker(shared: &Arc<Shared>) -> bool {
     let cap = shared.config.max_extra_workers;
+    // Load, then add below: not a race, as the monitor thread is the only
+    // one that increments this count (retiring workers only decrement it).
     if shared.metrics.extra_workers.load(Relaxed) >= cap {
         return false;
     }

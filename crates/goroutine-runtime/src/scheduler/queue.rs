@@ -122,6 +122,8 @@ impl<T> Inner<T> {
 impl<T> Local<T> {
     /// Number of goroutines in the queue (not counting any being stolen).
     pub(crate) fn len(&self) -> usize {
+        // Acquire: sees stealers' claims (a count, not a slot access; a
+        // stale value only over-counts).
         let (_, real) = unpack(self.inner.head.load(Acquire));
         // Relaxed: `tail` is only written by this thread.
         let tail = self.inner.tail.load(Relaxed);
@@ -130,7 +132,10 @@ impl<T> Local<T> {
 
     /// True when there is free room for at least `n` more goroutines.
     fn has_room_for(&self, n: u32) -> bool {
+        // Acquire: pairs with the stealer's Release of `steal`, so the
+        // slots it has finished copying out may be overwritten.
         let (steal, _) = unpack(self.inner.head.load(Acquire));
+        // Relaxed: only this thread writes `tail`.
         let tail = self.inner.tail.load(Relaxed);
         CAPACITY as u32 - tail.wrapping_sub(steal) >= n
     }
@@ -192,6 +197,7 @@ impl<T> Local<T> {
 
     /// Pops from the front.
     pub(crate) fn pop(&mut self) -> Option<T> {
+        // Acquire: sees stealers' claims before the CAS below re-checks.
         let mut head = self.inner.head.load(Acquire);
         let pos = loop {
             let (steal, real) = unpack(head);
@@ -225,6 +231,8 @@ impl<T> Local<T> {
 impl<T> Steal<T> {
     /// True when the victim has nothing to steal right now.
     pub(crate) fn is_empty(&self) -> bool {
+        // Acquire both: a hint for the monitor and stealers, which read no
+        // slot on its strength; Acquire keeps it no staler than a steal's.
         let (_, real) = unpack(self.0.head.load(Acquire));
         let tail = self.0.tail.load(Acquire);
         tail == real
@@ -307,7 +315,8 @@ impl<T> Steal<T> {
 impl<T> Drop for Inner<T> {
     fn drop(&mut self) {
         // No other handle exists any more, so no steal is in progress and
-        // `[real, tail)` are exactly the initialised slots.
+        // `[real, tail)` are exactly the initialised slots. Relaxed: `&mut
+        // self` proves exclusive access, ordered by whatever handed it over.
         let (_, mut real) = unpack(self.head.load(Relaxed));
         let tail = self.tail.load(Relaxed);
         while real != tail {

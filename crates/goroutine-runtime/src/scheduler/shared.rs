@@ -1,4 +1,26 @@
 //! State shared by all workers of one runtime.
+//!
+//! # Orderings
+//!
+//! Most atomics here and in the worker, monitor and runtime modules are
+//! `Relaxed`, for one of three reasons, named at each use where it is not
+//! obvious:
+//!
+//! - *Counters read as statistics*: `Metrics`, each worker's `live`,
+//!   `external_live`, `mains`, the I/O source count, goroutine ids. A
+//!   reader acts on no data published through them; ids need only the
+//!   atomicity of `fetch_add` to be unique.
+//! - *Monitor sampling*: `poll_seq`, `current_id`/`current_loc`, `os_tid`,
+//!   `retire`. A stale value delays a monitor decision by one 2 ms round;
+//!   what the decision moves (queues, the LIFO slot) is handed over through
+//!   the queues' own orderings and the parker.
+//! - *Hints*: the cached clock (`clock_ms`) and the timer wheel's next
+//!   expiry. Whoever needs the exact value takes the lock that guards it,
+//!   and an insert that moves the next expiry earlier unparks the driver.
+//!
+//! Everything that hands a goroutine from one thread to another goes
+//! through the run queues, the LIFO slot or the injector, whose orderings
+//! are documented there.
 
 use std::collections::HashMap;
 use std::panic::Location;

@@ -120,16 +120,8 @@ impl Worker {
     /// An extra worker leaves: its goroutines go to the global queue.
     fn retire(&self) {
         self.end_searching();
-        loop {
-            let task = self
-                .remote()
-                .lifo
-                .take()
-                .or_else(|| self.core.borrow_mut().local.pop());
-            match task {
-                Some(task) => self.shared.push_remote(task),
-                None => break,
-            }
+        while let Some(task) = self.pop_any() {
+            self.shared.push_remote(task);
         }
         self.shared.idle.remove_worker();
         self.remote().retire.store(false, Relaxed);
@@ -385,8 +377,8 @@ impl Worker {
         let now = Instant::now();
         self.shared.tick_clock(now);
         self.fire_timers(now);
-        // I/O events dispatched while parked in the poller queued their
-        // goroutines here without notifying.
+        // Fired timers and I/O events dispatched while parked in the poller
+        // queued their goroutines here without notifying.
         self.notify_after_driver();
     }
 
@@ -396,41 +388,46 @@ impl Worker {
     fn maintenance(&self) {
         let now = Instant::now();
         self.shared.tick_clock(now);
-        self.fire_timers(now);
+        let mut woke = self.fire_timers(now);
         if self.shared.io.has_sources() && self.shared.driver.try_own(self.index) {
             self.in_driver.set(true);
-            let events = self.shared.io.wait(Some(now));
+            woke |= self.shared.io.wait(Some(now)) > 0;
             self.in_driver.set(false);
             self.shared.driver.disown();
-            if events > 0 {
-                self.notify_after_driver();
-            }
         }
-    }
-
-    fn fire_timers(&self, now: Instant) {
-        if self.shared.driver.is_due(now) {
-            self.in_driver.set(true);
-            self.shared.driver.process(now);
-            self.in_driver.set(false);
+        if woke {
             self.notify_after_driver();
         }
     }
 
+    /// Fires due timers; their goroutines are queued here without
+    /// notifying. True if any timer was due: the caller then calls
+    /// `notify_after_driver` once for everything it queued.
+    fn fire_timers(&self, now: Instant) -> bool {
+        if !self.shared.driver.is_due(now) {
+            return false;
+        }
+        self.in_driver.set(true);
+        self.shared.driver.process(now);
+        self.in_driver.set(false);
+        true
+    }
+
     /// Drops everything left in this worker's queues (shutdown).
     fn drain(&self) {
-        loop {
-            let task = self
-                .remote()
-                .lifo
-                .take()
-                .or_else(|| self.core.borrow_mut().local.pop());
-            match task {
-                // Dropped outside the borrow: destructors may schedule.
-                Some(task) => drop(task),
-                None => break,
-            }
+        // Dropped outside the borrow: destructors may schedule.
+        while let Some(task) = self.pop_any() {
+            drop(task);
         }
+    }
+
+    /// Takes the LIFO slot's goroutine, else the local queue's next one.
+    /// The `RefCell` borrow ends before the caller uses the task.
+    fn pop_any(&self) -> Option<Runnable> {
+        self.remote()
+            .lifo
+            .take()
+            .or_else(|| self.core.borrow_mut().local.pop())
     }
 
     // ---- called from goroutines running on this worker -------------------
