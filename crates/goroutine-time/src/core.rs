@@ -36,6 +36,8 @@ struct State {
     armed: bool,
     period: Option<Duration>,
     func: Option<Func>,
+    /// An `after_func` timer: it runs `func` (once) and never sends.
+    is_func: bool,
 }
 
 impl Core {
@@ -66,6 +68,7 @@ impl Core {
                 entry: TimerEntry::new(None),
                 armed: false,
                 period,
+                is_func: func.is_some(),
                 func,
             }),
             tx,
@@ -100,15 +103,21 @@ impl Core {
         let waker = Waker::from(self.clone());
         let mut cx = Context::from_waker(&waker);
         if st.entry.poll_elapsed(&mut cx).is_ready() {
-            self.fire(st);
+            self.fire(st, &mut cx);
         }
     }
 
-    fn fire(self: &Arc<Self>, st: &mut State) {
+    /// Delivers a due timer; `cx` carries this core's waker, for a ticker's
+    /// next registration.
+    fn fire(self: &Arc<Self>, st: &mut State, cx: &mut Context<'_>) {
         let now = Instant::now();
-        if let Some(f) = st.func.take() {
+        if st.is_func {
+            // Runs `f` the first time only (it is `FnOnce`); a timer reset
+            // after that fires into nothing, and its channel stays empty.
             st.armed = false;
-            goroutine_runtime::go!(async move { f() });
+            if let Some(f) = st.func.take() {
+                goroutine_runtime::go!(async move { f() });
+            }
             return;
         }
         // A ticker arms its next tick before delivering this one, so
@@ -124,10 +133,15 @@ impl Core {
                     next += period.saturating_mul(skip);
                 }
                 st.entry.reset(Some(next));
-                let waker = Waker::from(self.clone());
-                let mut cx = Context::from_waker(&waker);
-                // `next > now`, so this registers rather than firing again.
-                let _ = st.entry.poll_elapsed(&mut cx);
+                // `next > now`, so this normally registers. If the driver's
+                // clock has already passed `next` (this thread was delayed
+                // since `now`), the entry is due at once and nothing is
+                // registered: skip that tick too, or the ticker would stay
+                // armed with no registration and never tick again.
+                while st.entry.poll_elapsed(cx).is_ready() {
+                    next += period;
+                    st.entry.reset(Some(next));
+                }
             }
             None => st.armed = false,
         }

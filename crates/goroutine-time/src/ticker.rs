@@ -149,8 +149,9 @@ pub fn tick(d: Duration) -> Receiver<Instant> {
     if d.is_zero() {
         let (tx, rx) = bounded(0);
         // A channel nobody will ever send on, and that never closes: Go's
-        // nil channel. The sender is deliberately leaked (a few bytes).
-        std::mem::forget(tx);
+        // nil channel. (`keep_open` instead of leaking the sender, so the
+        // channel is freed with its receiver.)
+        tx.keep_open();
         return rx;
     }
     let (core, rx) = Core::detached(Some(d));

@@ -165,6 +165,8 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 /// Runs `f` in its own goroutine once `d` has elapsed: Go's
 /// `time.AfterFunc`. The returned timer's [`stop`](Timer::stop) prevents
 /// the call if it has not started; its channel never receives anything.
+/// [`reset`](Timer::reset) before the call moves it; after the call it
+/// runs nothing (`f` is `FnOnce`, where Go would call it again).
 ///
 /// Unlike a [`Timer`] from [`Timer::new`], dropping the returned timer does
 /// *not* cancel the call (Go's `AfterFunc` runs `f` whether or not the

@@ -88,7 +88,7 @@ fn a_deadline_in_the_past_fires_at_once() {
 fn timeout_elapses_around_a_pending_future_and_not_a_ready_one() {
     rt().block_on(async {
         let r = time::timeout(Duration::from_millis(5), std::future::pending::<()>()).await;
-        assert_eq!(r, Err(r.unwrap_err()));
+        assert!(r.is_err(), "{r:?}");
         assert_eq!(
             time::timeout(Duration::from_millis(5), async { 7 }).await,
             Ok(7)
@@ -218,10 +218,13 @@ fn ticker_ticks_and_a_slow_reader_misses_ticks_instead_of_queueing() {
         let first = ticker.receiver().recv().await.unwrap();
         // Be slow for 10 periods: at most one tick waits.
         std::thread::sleep(Duration::from_millis(20));
+        let woke = Instant::now();
         assert!(ticker.receiver().len() <= 1);
         let a = ticker.receiver().recv().await.unwrap();
         let b = ticker.receiver().recv().await.unwrap();
         assert!(first < a && a < b);
+        // Had the missed ticks queued, `b` would be one sent while we slept.
+        assert!(b >= woke, "a tick from the slow period was queued");
         assert!(ticker.stop());
         time::sleep(Duration::from_millis(10)).await;
         assert!(ticker.receiver().try_recv().is_err(), "tick after stop");
@@ -271,6 +274,26 @@ fn after_func_runs_in_its_own_goroutine_unless_stopped() {
         assert!(t.stop());
         time::sleep(Duration::from_millis(20)).await;
         assert_eq!(hit.load(SeqCst), 0);
+    });
+}
+
+#[test]
+fn after_func_reset_after_the_call_sends_nothing_and_runs_nothing() {
+    rt().block_on(async {
+        let hit = Arc::new(AtomicUsize::new(0));
+        let h = hit.clone();
+        let t = time::after_func(Duration::from_millis(1), move || {
+            h.fetch_add(1, SeqCst);
+        });
+        time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(hit.load(SeqCst), 1);
+        t.reset(Duration::from_millis(1));
+        time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(hit.load(SeqCst), 1);
+        assert!(
+            t.receiver().try_recv().is_err(),
+            "a func timer sent a value"
+        );
     });
 }
 
