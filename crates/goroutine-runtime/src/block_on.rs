@@ -69,19 +69,76 @@ impl ThreadNotify {
 const DEADLOCK_CHECK_FIRST: Duration = Duration::from_millis(10);
 const DEADLOCK_CHECK_MAX: Duration = Duration::from_millis(500);
 
-thread_local! {
-    /// This thread's notifier, lent to the outermost `block_on`. A nested
-    /// call (from inside a future being blocked on) gets a fresh one so
-    /// the two loops cannot consume each other's wake-ups.
-    static CACHED: Cell<Option<Arc<ThreadNotify>>> = const { Cell::new(None) };
+/// A thread's notifier and the waker made from it, built once per thread.
+struct Notifier {
+    notify: Arc<ThreadNotify>,
+    waker: Waker,
 }
 
-/// Gives the notifier back to the thread cache when dropped.
-struct Lent(Option<Arc<ThreadNotify>>);
+thread_local! {
+    /// This thread's notifier, lent to the outermost `block_on` or
+    /// `park_on`. A nested call (from inside a future being blocked on)
+    /// gets a fresh one so the two loops cannot consume each other's
+    /// wake-ups.
+    static CACHED: Cell<Option<Notifier>> = const { Cell::new(None) };
+}
+
+/// This thread's notifier, lent until dropped, then given back to the
+/// thread cache.
+struct Lent(Option<Notifier>);
+
+impl Lent {
+    fn take() -> Lent {
+        let n = CACHED
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| {
+                let notify = Arc::new(ThreadNotify {
+                    thread: thread::current(),
+                    notified: AtomicBool::new(false),
+                });
+                let waker = Waker::from(notify.clone());
+                Notifier { notify, waker }
+            });
+        Lent(Some(n))
+    }
+
+    fn get(&self) -> &Notifier {
+        self.0.as_ref().expect("lent notifier")
+    }
+}
 
 impl Drop for Lent {
     fn drop(&mut self) {
         let _ = CACHED.try_with(|c| c.set(self.0.take()));
+    }
+}
+
+/// Polls `future` on the calling thread until it completes, parking the
+/// thread between polls: the engine of the `*_blocking` methods of the
+/// channel and sync crates (`send_blocking`, `lock_blocking`, ...).
+/// Unlike [`block_on`](crate::block_on) it enters no runtime and is not a
+/// main goroutine (no deadlock check, not counted), and on a worker it
+/// simply blocks that worker, as the caller asked. Neither a call nor a
+/// wake-up allocates after the thread's first call.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(goroutine::runtime::park_on(async { 7 }), 7);
+/// ```
+#[doc(hidden)]
+pub fn park_on<F: Future>(future: F) -> F::Output {
+    let lent = Lent::take();
+    let n = lent.get();
+    let mut cx = Context::from_waker(&n.waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        n.notify.wait();
     }
 }
 
@@ -116,21 +173,10 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     shared.mains.fetch_add(1, Relaxed);
     lock(&shared.main_goroutines).push(meta.clone());
     let _main = MainGuard(handle, meta.clone());
-    let notify = CACHED
-        .try_with(Cell::take)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| {
-            Arc::new(ThreadNotify {
-                thread: thread::current(),
-                notified: AtomicBool::new(false),
-            })
-        });
-    let lent = Lent(Some(notify.clone()));
-    let waker = Waker::from(notify);
-    let mut cx = Context::from_waker(&waker);
+    let lent = Lent::take();
+    let mut cx = Context::from_waker(&lent.get().waker);
     let mut future = pin!(future);
-    let notify = lent.0.as_ref().expect("lent notifier");
+    let notify = &lent.get().notify;
     let mut pause = DEADLOCK_CHECK_FIRST;
     loop {
         meta.set_running(shared.clock_ms());

@@ -46,6 +46,9 @@
 //! closures; [`Runtime::shutdown_timeout`] bounds both waits and leaves
 //! threads still busy after the timeout running, detached.
 
+#[doc(hidden)]
+pub use crate::block_on::park_on;
+
 use std::fmt;
 use std::future::Future;
 use std::io;
