@@ -214,41 +214,51 @@ impl<T> State<T> {
     /// own select was won by another arm first.
     #[inline]
     fn claim_partner<C: OpCtx>(&mut self, side: Side, own: &mut C) -> Result<u32, ()> {
+        /// What to do with the waiter looked at.
+        enum Pair {
+            /// Our own select's other arm on this channel: never pair.
+            Pass,
+            /// Its select was won elsewhere (or just now, by a racer).
+            Skip,
+            /// Claimed on both sides: complete it.
+            Take,
+        }
         let mut key = self.waiters.front(side);
         while key != NIL {
             let slot = self.waiters.slot(key);
             let next = slot.next();
-            let cell = match &slot.notify {
+            // Decided while the slot is borrowed: no clone of its cell.
+            let pair = match &slot.notify {
+                Notify::Select(Some(c)) if own.is_own_cell(c) => Pair::Pass,
+                Notify::Select(Some(c)) if c.is_claimed() => Pair::Skip,
                 Notify::Select(Some(c)) => {
-                    if own.is_own_cell(c) {
-                        // Our own select's other arm on this channel: never
-                        // pair with it.
-                        key = next;
-                        continue;
+                    if !own.claim() {
+                        return Err(());
                     }
-                    if c.is_claimed() {
-                        self.skip(side, key);
-                        key = next;
-                        continue;
+                    if c.try_claim(slot.state.arm()) {
+                        Pair::Take
+                    } else {
+                        // Lost the race for the parked select: undo ours.
+                        own.revert();
+                        Pair::Skip
                     }
-                    Some((c.clone(), slot.state.arm()))
                 }
-                _ => None,
+                _ => {
+                    if !own.claim() {
+                        return Err(());
+                    }
+                    Pair::Take
+                }
             };
-            if !own.claim() {
-                return Err(());
-            }
-            if let Some((c, arm)) = cell {
-                if !c.try_claim(arm) {
-                    // Lost the race for the parked select: undo ours, skip it.
-                    own.revert();
-                    self.skip(side, key);
-                    key = next;
-                    continue;
+            match pair {
+                Pair::Pass => {}
+                Pair::Skip => self.skip(side, key),
+                Pair::Take => {
+                    self.waiters.unlink(side, key);
+                    return Ok(key);
                 }
             }
-            self.waiters.unlink(side, key);
-            return Ok(key);
+            key = next;
         }
         Ok(NIL)
     }

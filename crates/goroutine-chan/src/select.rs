@@ -86,6 +86,7 @@ impl SelectCell {
     }
 
     fn claim_own(&self, arm: u8) -> OwnClaim {
+        // AcqRel/Acquire: as in `try_claim`.
         match self.state.compare_exchange(
             WAITING,
             u32::from(arm),
@@ -105,10 +106,12 @@ impl SelectCell {
     }
 
     pub(crate) fn is_claimed(&self) -> bool {
+        // Acquire: pairs with the winning claim's Release (see `try_claim`).
         self.state.load(Ordering::Acquire) != WAITING
     }
 
     fn winner(&self) -> Option<usize> {
+        // Acquire: pairs with the winning claim's Release (see `try_claim`).
         match self.state.load(Ordering::Acquire) {
             WAITING => None,
             arm => Some(arm as usize),

@@ -7,10 +7,22 @@
 //! The storage is allocated on the first value that has to wait in the
 //! channel, and then kept: a channel that only ever hands values over
 //! directly (the common unbuffered case) carries one null pointer here.
+//!
+//! # Unbuffered
+//!
+//! `bounded(0)`, Go's `make(chan T)`. A send completes only by meeting a receiver: either the sender finds a
+//! parked receiver and hands the value straight into its slot (Go's direct
+//! hand-off), or the sender parks with its value and a later receiver takes
+//! it out inside its own poll. Nothing is ever stored in the channel itself,
+//! with one exception that keeps cancellation lossless: a receiver that was
+//! handed a value and is then dropped before it took it gives the value back
+//! (see the cancel-safety rule in [`chan`](crate::chan)), and when no other
+//! receiver is waiting the value waits in a ring, at the head, for the next
+//! receiver. The ring is allocated only then. `len()` still reports 0, as
+//! Go's `len` of an unbuffered channel always does.
 
 pub(crate) mod array;
 pub(crate) mod list;
-pub(crate) mod zero;
 
 use crate::chan::UNBOUNDED;
 use std::collections::VecDeque;
@@ -23,7 +35,7 @@ pub(crate) struct Buffer<T> {
 enum Queue<T> {
     /// `bounded(n)`: a ring that grows lazily up to `n` (see [`array`]);
     /// also `bounded(0)`, whose ring only ever holds values given back by
-    /// cancelled receivers (see [`zero`]).
+    /// cancelled receivers (see "Unbuffered" above).
     Ring(VecDeque<T>),
     /// `unbounded()`: a segmented queue (see [`list`]).
     List(list::List<T>),

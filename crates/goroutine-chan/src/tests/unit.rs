@@ -566,35 +566,3 @@ fn nested_select_that_loses_the_outer_select_moves_nothing() {
         "the losing inner select took the value"
     );
 }
-
-#[test]
-#[ignore = "prints sizes for the report"]
-fn print_sizes() {
-    use std::mem::size_of;
-    println!(
-        "Chan<()> {} Chan<u64> {} Chan<String> {}",
-        size_of::<crate::chan::Chan<()>>(),
-        size_of::<crate::chan::Chan<u64>>(),
-        size_of::<crate::chan::Chan<String>>()
-    );
-    println!("SelectCell {}", size_of::<crate::select::SelectCell>());
-    println!(
-        "SendFuture<()> {} SendFuture<String> {}",
-        size_of::<crate::SendFuture<'_, ()>>(),
-        size_of::<crate::SendFuture<'_, String>>()
-    );
-    let f = async {
-        let (_tx, rx) = bounded::<u64>(0);
-        rx.recv().await
-    };
-    println!(
-        "async {{ rx.recv().await }} future: {}",
-        std::mem::size_of_val(&f)
-    );
-    let (_tx, rx) = bounded::<u64>(0);
-    let g = async move { rx.recv().await };
-    println!(
-        "async move {{ rx.recv().await }} (rx moved in): {}",
-        std::mem::size_of_val(&g)
-    );
-}
