@@ -209,6 +209,23 @@ impl<T> State<T> {
         };
     }
 
+    /// Frees the registration `*key` (whose waker or select cell drops
+    /// after the unlock), clears `*key`, and returns the slot's last state.
+    #[inline]
+    fn release_key(&mut self, key: &mut u32, later: &mut Later) -> SlotState<T> {
+        let state = self.release_slot(*key, later);
+        *key = NIL;
+        state
+    }
+
+    /// Frees slot `key`; its waker or select cell drops after the unlock.
+    #[inline]
+    fn release_slot(&mut self, key: u32, later: &mut Later) -> SlotState<T> {
+        let (notify, state) = self.waiters.release(key);
+        later.drop_later(notify);
+        state
+    }
+
     /// Claims the first live waiter of `side` (see "Claims" in the module
     /// docs) and unlinks it. `Ok(NIL)`: nobody to pair with. `Err(())`: our
     /// own select was won by another arm first.
@@ -451,9 +468,7 @@ impl<T> State<T> {
                 SlotState::RecvSkipped => {}
                 SlotState::Received(_) | SlotState::RecvClosed => {
                     let won = own.claim();
-                    let (notify, state) = self.waiters.release(*key);
-                    *key = NIL;
-                    later.drop_later(notify);
+                    let state = self.release_key(key, later);
                     return match state {
                         SlotState::Received(v) if won => Poll::Ready(Some(v)),
                         SlotState::Received(v) => {
@@ -466,9 +481,7 @@ impl<T> State<T> {
                 }
                 _ => unreachable!("receive registration in a sender state"),
             }
-            let (notify, _) = self.waiters.release(*key);
-            *key = NIL;
-            later.drop_later(notify);
+            self.release_key(key, later);
         }
         match self.recv_now(cap, own, later) {
             RecvNow::Got(v) => Poll::Ready(Some(v)),
@@ -512,16 +525,12 @@ impl<T> State<T> {
                     // future first polled outside the select that polls it
                     // now could fail this claim; delivery cannot be undone.)
                     let _ = own.claim();
-                    let (notify, _) = self.waiters.release(*key);
-                    *key = NIL;
-                    later.drop_later(notify);
+                    self.release_key(key, later);
                     return Poll::Ready(Ok(()));
                 }
                 SlotState::SendClosed(_) => {
                     let won = own.claim();
-                    let (notify, state) = self.waiters.release(*key);
-                    *key = NIL;
-                    later.drop_later(notify);
+                    let state = self.release_key(key, later);
                     let SlotState::SendClosed(v) = state else {
                         unreachable!()
                     };
@@ -533,9 +542,7 @@ impl<T> State<T> {
                 }
                 _ => unreachable!("send registration in a receiver state"),
             }
-            let (notify, state) = self.waiters.release(*key);
-            *key = NIL;
-            later.drop_later(notify);
+            let state = self.release_key(key, later);
             match state {
                 SlotState::SendWaiting { value: v, .. } | SlotState::SendSkipped(v) => {
                     *value = Some(v)
@@ -683,8 +690,7 @@ impl<T> Chan<T> {
             if let SlotState::RecvWaiting { .. } = st.waiters.slot(key).state {
                 st.waiters.unlink(Side::Recv, key);
             }
-            let (notify, state) = st.waiters.release(key);
-            later.drop_later(notify);
+            let state = st.release_slot(key, &mut later);
             if let SlotState::Received(v) = state {
                 st.give_back(v, self.cap, &mut later);
             }
@@ -701,8 +707,7 @@ impl<T> Chan<T> {
             if let SlotState::SendWaiting { .. } = st.waiters.slot(key).state {
                 st.waiters.unlink(Side::Send, key);
             }
-            let (notify, state) = st.waiters.release(key);
-            later.drop_later(notify);
+            let state = st.release_slot(key, &mut later);
             match state {
                 SlotState::SendWaiting { value, .. }
                 | SlotState::SendClosed(value)
