@@ -86,10 +86,10 @@ impl Core {
             .expect("timers with an owner keep their receiver")
     }
 
-    /// Arms the timer for `deadline` (`None`: never).
-    pub(crate) fn start(self: &Arc<Self>, deadline: Option<Instant>) {
+    /// Arms the timer to fire `d` from now (never, if that overflows).
+    pub(crate) fn start_after(self: &Arc<Self>, d: Duration) {
         let mut st = self.lock();
-        self.arm(&mut st, deadline);
+        self.arm(&mut st, Instant::now().checked_add(d));
     }
 
     fn arm(self: &Arc<Self>, st: &mut State, deadline: Option<Instant>) {

@@ -53,7 +53,7 @@ impl Ticker {
     pub fn new(d: Duration) -> Ticker {
         check_period(d, "NewTicker");
         let core = Core::new(Some(d), None);
-        core.start(Instant::now().checked_add(d));
+        core.start_after(d);
         Ticker { core }
     }
 
@@ -155,6 +155,6 @@ pub fn tick(d: Duration) -> Receiver<Instant> {
         return rx;
     }
     let (core, rx) = Core::detached(Some(d));
-    core.start(Instant::now().checked_add(d));
+    core.start_after(d);
     rx
 }

@@ -62,7 +62,7 @@ impl Timer {
     /// ```
     pub fn new(d: Duration) -> Timer {
         let core = Core::new(None, None);
-        core.start(Instant::now().checked_add(d));
+        core.start_after(d);
         Timer {
             core,
             stop_on_drop: true,
@@ -158,7 +158,7 @@ impl fmt::Debug for Timer {
 /// second receive waits for ever.
 pub fn after(d: Duration) -> Receiver<Instant> {
     let (core, rx) = Core::detached(None);
-    core.start(Instant::now().checked_add(d));
+    core.start_after(d);
     rx
 }
 
@@ -189,7 +189,7 @@ pub fn after(d: Duration) -> Receiver<Instant> {
 /// ```
 pub fn after_func(d: Duration, f: impl FnOnce() + Send + 'static) -> Timer {
     let core = Core::new(None, Some(Box::new(f)));
-    core.start(Instant::now().checked_add(d));
+    core.start_after(d);
     Timer {
         core,
         stop_on_drop: false,
