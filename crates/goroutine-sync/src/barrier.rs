@@ -220,11 +220,8 @@ impl fmt::Debug for BarrierWait<'_> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::task::Waker;
 
-    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        Pin::new(f).poll(&mut Context::from_waker(Waker::noop()))
-    }
+    use crate::poll_once as poll;
 
     #[test]
     fn dropped_waiter_withdraws_its_arrival() {

@@ -317,11 +317,8 @@ impl<T: ?Sized> fmt::Debug for CondWait<'_, '_, T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::task::Waker;
 
-    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        Pin::new(f).poll(&mut Context::from_waker(Waker::noop()))
-    }
+    use crate::poll_once as poll;
 
     #[test]
     fn signal_wakes_waiters_in_the_order_they_started_waiting() {

@@ -620,11 +620,8 @@ impl fmt::Debug for Done<'_> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::task::Waker;
 
-    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        Pin::new(f).poll(&mut TaskContext::from_waker(Waker::noop()))
-    }
+    use crate::poll_once as poll;
 
     #[test]
     fn dropped_children_leave_the_parent() {

@@ -75,6 +75,14 @@ mod waitgroup;
 #[cfg(all(test, loom))]
 mod tests;
 
+/// Polls `fut` once with a waker that does nothing: how the unit tests and
+/// loom models step a future by hand (and how a losing `select!` arm is
+/// polled before being dropped).
+#[cfg(test)]
+pub(crate) fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
+    std::pin::Pin::new(fut).poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}
+
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use cond::Cond;
 pub use errgroup::ErrGroup;

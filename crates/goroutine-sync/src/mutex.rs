@@ -480,8 +480,9 @@ impl<T: ?Sized> Mutex<T> {
             return None;
         };
         let first = list.get_mut(front);
-        if s & STARVING != 0 || first.state.starving() {
-            let stay_starving = first.state.starving();
+        // One clock read for both uses below.
+        let stay_starving = first.state.starving();
+        if s & STARVING != 0 || stay_starving {
             list.unlink(front);
             let waker = list.get_mut(front).waker.take();
             let mut next = LOCKED;

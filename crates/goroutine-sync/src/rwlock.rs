@@ -434,11 +434,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::task::Waker;
 
-    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        Pin::new(f).poll(&mut Context::from_waker(Waker::noop()))
-    }
+    use crate::poll_once as poll;
 
     #[test]
     fn waiting_writer_blocks_new_readers() {

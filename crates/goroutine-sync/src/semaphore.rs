@@ -722,11 +722,8 @@ impl fmt::Debug for OwnedSemaphorePermit {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::task::Waker;
 
-    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        Pin::new(f).poll(&mut Context::from_waker(Waker::noop()))
-    }
+    use crate::poll_once as poll;
 
     #[test]
     fn large_acquire_at_the_front_is_not_starved_by_small_ones() {
