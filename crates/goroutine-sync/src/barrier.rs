@@ -167,14 +167,12 @@ impl Future for BarrierWait<'_> {
         let progress = ready!(coop::poll_proceed(cx));
         let mut list = lock(&this.barrier.waiters);
         let leader = match this.key {
-            Some(key) if list.is_linked(key) => {
-                list.get_mut(key).register(cx.waker());
-                drop(list);
-                set_wait_reason(WaitReason::Barrier);
-                return Poll::Pending;
-            }
             Some(key) => {
-                list.remove(key);
+                if list.check_in(key, cx.waker()).is_none() {
+                    drop(list);
+                    set_wait_reason(WaitReason::Barrier);
+                    return Poll::Pending;
+                }
                 this.key = None;
                 false
             }

@@ -257,13 +257,12 @@ impl<'m, T: ?Sized> Future for CondWait<'_, 'm, T> {
                 Step::Waiting { mutex, key } => {
                     let progress = ready!(coop::poll_proceed(cx));
                     let mut list = lock(&this.cond.waiters);
-                    if list.is_linked(*key) {
-                        list.get_mut(*key).register(cx.waker());
+                    let Some(served) = list.check_in(*key, cx.waker()) else {
                         drop(list);
                         set_wait_reason(WaitReason::Cond);
                         return Poll::Pending;
-                    }
-                    let woken = list.remove(*key).state;
+                    };
+                    let woken = served.state;
                     drop(list);
                     progress.made_progress();
                     let mutex: &'m Mutex<T> = mutex;

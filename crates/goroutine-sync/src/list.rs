@@ -243,6 +243,20 @@ impl<S> Waiter<S> {
     }
 }
 
+impl<S> List<Waiter<S>> {
+    /// A later poll of the parked waiter `key`. Still linked (not served
+    /// yet): stores `waker` and returns `None`. Unlinked (whoever served it
+    /// took it off the line): removes its entry and returns it.
+    pub(crate) fn check_in(&mut self, key: Key, waker: &Waker) -> Option<Waiter<S>> {
+        if self.is_linked(key) {
+            self.get_mut(key).register(waker);
+            None
+        } else {
+            Some(self.remove(key))
+        }
+    }
+}
+
 /// Wakers collected under a lock and woken after it is released, so that no
 /// waker runs (and perhaps re-enters this crate) while a wait list is locked.
 pub(crate) struct WakeList {

@@ -408,15 +408,11 @@ impl Semaphore {
                 }
             }
             Some(k) => {
-                let mut list = lock(&self.waiters);
-                if list.is_linked(k) {
-                    list.get_mut(k).register(cx.waker());
-                    false
-                } else {
-                    list.remove(k);
+                let served = lock(&self.waiters).check_in(k, cx.waker()).is_some();
+                if served {
                     *key = None;
-                    true
                 }
+                served
             }
         };
         if done {

@@ -418,15 +418,13 @@ impl Future for Wait<'_> {
                 }
             }
             Some(key) => {
-                let mut list = lock(&this.inner.waiters);
-                if list.is_linked(key) {
-                    list.get_mut(key).register(cx.waker());
-                    false
-                } else {
-                    list.remove(key);
+                let served = lock(&this.inner.waiters)
+                    .check_in(key, cx.waker())
+                    .is_some();
+                if served {
                     this.key = None;
-                    true
                 }
+                served
             }
         };
         if done {
