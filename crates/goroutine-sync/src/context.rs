@@ -52,8 +52,6 @@
 //! a node takes no new children (a child derived from it starts cancelled
 //! with the same error), so a child's slot is never reused under it.
 
-mod deadline;
-
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -69,7 +67,9 @@ use crate::list::{Key, List, Waiter, WakeList};
 use crate::loom::lock_std as lock;
 use crate::loom::std_sync::{Arc, Mutex, Weak};
 
-use self::deadline::{arm_deadline, DeadlineGuard};
+/// A context's armed deadline (Go's `time.AfterFunc`, which is what
+/// `after_func` is): `stop` returns true if it kept the cancel from running.
+type DeadlineGuard = goroutine_time::Timer;
 
 /// Why a context is done: Go's `context.Canceled` and
 /// `context.DeadlineExceeded`.
@@ -254,7 +254,7 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
         node.cancel(ContextError::DeadlineExceeded);
     } else if node.err().is_none() {
         let weak = Arc::downgrade(&node);
-        let timer = arm_deadline(left, move || {
+        let timer = goroutine_time::after_func(left, move || {
             if let Some(node) = weak.upgrade() {
                 node.cancel(ContextError::DeadlineExceeded);
             }

@@ -156,7 +156,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_read().is_some());
     /// ```
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
-        self.sem.try_take_raw(1).then(|| RwLockReadGuard {
+        self.sem.try_take(1).then(|| RwLockReadGuard {
             lock: self,
             _data: PhantomData,
         })
@@ -174,12 +174,10 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write().is_some());
     /// ```
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
-        self.sem
-            .try_take_raw(MAX_READERS)
-            .then(|| RwLockWriteGuard {
-                lock: self,
-                _data: PhantomData,
-            })
+        self.sem.try_take(MAX_READERS).then(|| RwLockWriteGuard {
+            lock: self,
+            _data: PhantomData,
+        })
     }
 
     /// [`read`](RwLock::read) from a plain thread, blocking it.
@@ -349,7 +347,7 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.sem.release_raw(1);
+        self.lock.sem.release(1);
     }
 }
 
@@ -394,7 +392,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let lock = this.lock;
         std::mem::forget(this);
         // Keep one permit as a reader, return the rest.
-        lock.sem.release_raw(MAX_READERS - 1);
+        lock.sem.release(MAX_READERS - 1);
         RwLockReadGuard {
             lock,
             _data: PhantomData,
@@ -421,7 +419,7 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.sem.release_raw(MAX_READERS);
+        self.lock.sem.release(MAX_READERS);
     }
 }
 

@@ -194,12 +194,7 @@ impl Semaphore {
             n <= Semaphore::MAX_PERMITS,
             "semaphore: acquire of more than MAX_PERMITS permits"
         );
-        Acquire {
-            sem: self,
-            n,
-            key: None,
-            reason: WaitReason::Semaphore,
-        }
+        self.acquire_for(n, WaitReason::Semaphore)
     }
 
     /// Takes one permit if one is free and nobody is waiting.
@@ -320,7 +315,7 @@ impl Semaphore {
 
     /// Lock-free take when nobody waits (invariant 3).
     #[inline]
-    fn try_take(&self, n: usize) -> bool {
+    pub(crate) fn try_take(&self, n: usize) -> bool {
         let mut s = self.state.load(Relaxed);
         loop {
             if s & WAITERS != 0 || s >> SHIFT < n {
@@ -339,7 +334,7 @@ impl Semaphore {
 
     /// Gives `n` permits back (a permit dropped).
     #[inline]
-    fn release(&self, n: usize) {
+    pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
         }
@@ -482,16 +477,6 @@ impl Semaphore {
             key: None,
             reason,
         }
-    }
-
-    /// Takes `n` permits without a guard (RwLock keeps them in its guards).
-    pub(crate) fn try_take_raw(&self, n: usize) -> bool {
-        self.try_take(n)
-    }
-
-    /// Gives back `n` permits taken without a guard.
-    pub(crate) fn release_raw(&self, n: usize) {
-        self.release(n);
     }
 }
 
