@@ -514,6 +514,9 @@ impl Node {
         let (Some(parent), Some(key)) = (&self.parent, self.key) else {
             return;
         };
+        // AcqRel: a one-shot flag between this drop and the parent's
+        // cancel, which also clears it; whichever swaps first removes the
+        // entry. (The removal itself is ordered by the parent's mutex.)
         if !self.registered.swap(false, AcqRel) {
             return;
         }

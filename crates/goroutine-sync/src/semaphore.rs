@@ -138,6 +138,8 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 1);
     /// ```
     pub fn available_permits(&self) -> usize {
+        // Acquire: a caller that sees permits returned also sees what their
+        // holders did before releasing them, as `try_acquire` would.
         self.state.load(Acquire) >> SHIFT
     }
 

@@ -314,6 +314,8 @@ impl WaitGroup {
 
     /// The counter's current value (racy; for tests and diagnostics).
     pub(crate) fn count(&self) -> usize {
+        // Acquire: a caller that reads 0 also sees the effects of the
+        // goroutines whose `done` brought it there, as `wait` would.
         counter(self.inner.state.load(Acquire)) as usize
     }
 }

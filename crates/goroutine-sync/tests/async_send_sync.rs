@@ -75,27 +75,3 @@ fn hot_types_stay_small() {
     assert!(size_of::<Semaphore>() <= 64, "{}", size_of::<Semaphore>());
     assert_eq!(size_of::<goroutine::context::Context>(), size_of::<usize>());
 }
-
-#[test]
-#[ignore = "prints sizes for the docs; run with --ignored --nocapture"]
-fn print_sizes() {
-    use std::mem::size_of;
-    println!("WaitGroup {}", size_of::<WaitGroup>());
-    println!("Mutex<()> {}", size_of::<Mutex<()>>());
-    println!("Lock<()> {}", size_of::<Lock<'static, ()>>());
-    println!("RwLock<()> {}", size_of::<RwLock<()>>());
-    println!("Read<()> {}", size_of::<Read<'static, ()>>());
-    println!("Semaphore {}", size_of::<Semaphore>());
-    println!("Acquire {}", size_of::<Acquire<'static>>());
-    println!("Wait {}", size_of::<Wait<'static>>());
-    println!("Cond {}", size_of::<Cond>());
-    println!(
-        "CondWait<()> {}",
-        size_of::<CondWait<'static, 'static, ()>>()
-    );
-    println!("Once {}", size_of::<Once>());
-    println!("OnceCell<u64> {}", size_of::<OnceCell<u64>>());
-    println!("Barrier {}", size_of::<Barrier>());
-    println!("Context {}", size_of::<goroutine::context::Context>());
-    println!("Done {}", size_of::<Done<'static>>());
-}

@@ -1,5 +1,7 @@
 //! Mutex behaviours, ported from Go's `src/sync/mutex_test.go`.
 
+mod common;
+
 use std::future::Future;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -149,17 +151,7 @@ async fn parked_lock_reports_the_mutex_reason() {
             .name("locker")
             .spawn(async move { drop(m.lock().await) })
     };
-    let mut seen = false;
-    for _ in 0..100_000 {
-        seen = goroutine::debug::goroutines().iter().any(|i| {
-            i.name.as_deref() == Some("locker") && i.wait_reason == Some(WaitReason::Mutex)
-        });
-        if seen {
-            break;
-        }
-        goroutine::yield_now().await;
-    }
-    assert!(seen);
+    assert!(common::wait_for_reason("locker", WaitReason::Mutex).await);
     drop(g);
     h.await.unwrap();
 }

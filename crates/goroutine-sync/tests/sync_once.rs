@@ -1,5 +1,7 @@
 //! Once and OnceCell behaviours, ported from Go's `src/sync/once_test.go`.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
@@ -121,17 +123,7 @@ async fn once_cell_cancelled_initialiser_lets_a_waiter_take_over() {
             .spawn(async move { *cell.get_or_init(|| async { 5 }).await })
     };
     // Wait until the waiter is parked behind the stuck initialiser.
-    let mut parked = false;
-    for _ in 0..100_000 {
-        parked = goroutine::debug::goroutines().iter().any(|g| {
-            g.name.as_deref() == Some("cell-waiter") && g.wait_reason == Some(WaitReason::Once)
-        });
-        if parked {
-            break;
-        }
-        goroutine::yield_now().await;
-    }
-    assert!(parked);
+    assert!(common::wait_for_reason("cell-waiter", WaitReason::Once).await);
     stuck.abort();
     assert_eq!(waiter.await.unwrap(), 5);
 }

@@ -1,5 +1,7 @@
 //! WaitGroup behaviours, ported from Go's `src/sync/waitgroup_test.go`.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
@@ -118,6 +120,9 @@ fn threads_and_goroutines_are_released_by_the_same_done() {
         let wg = wg.clone();
         std::thread::spawn(move || goroutine::block_on(async move { wg.wait().await }))
     };
+    // Give the four a moment to park, so that the one `done` below is what
+    // releases them (if they had not, they would return without waiting).
+    std::thread::sleep(std::time::Duration::from_millis(50));
     wg.done();
     for t in threads {
         t.join().unwrap();
@@ -135,21 +140,7 @@ async fn parked_wait_reports_the_waitgroup_reason() {
             .name("wg-waiter")
             .spawn(async move { wg.wait().await })
     };
-    assert!(wait_for_reason("wg-waiter", WaitReason::WaitGroup).await);
+    assert!(common::wait_for_reason("wg-waiter", WaitReason::WaitGroup).await);
     wg.done();
     h.await.unwrap();
-}
-
-/// Yields until the named goroutine is parked with `reason` (bounded).
-async fn wait_for_reason(name: &str, reason: WaitReason) -> bool {
-    for _ in 0..100_000 {
-        let found = goroutine::debug::goroutines()
-            .iter()
-            .any(|g| g.name.as_deref() == Some(name) && g.wait_reason == Some(reason));
-        if found {
-            return true;
-        }
-        goroutine::yield_now().await;
-    }
-    false
 }
