@@ -928,10 +928,18 @@ mod tests {
     }
 
     #[test]
-    fn trailing_comma_and_raw_crate_keyword_are_accepted() {
+    fn trailing_comma_and_raw_argument_names_are_accepted() {
         let e = errors(
             Kind::Main,
             quote!(workers = 3,),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(e.is_empty(), "{e:?}");
+        let e = errors(
+            Kind::Main,
+            quote!(r#workers = 3),
             quote!(
                 async fn main() {}
             ),
