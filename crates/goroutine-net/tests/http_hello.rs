@@ -417,6 +417,7 @@ async fn idle_connection_is_closed_quietly_after_the_idle_timeout() {
 async fn clients_vanishing_mid_request_end_their_goroutines() {
     let addr = start(config()).await;
     let baseline = goroutine::num_goroutines();
+    let mut conns = Vec::new();
     for i in 0..40 {
         let mut conn = TcpStream::connect(addr).await.unwrap();
         conn.write_all(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\npartial")
@@ -427,8 +428,12 @@ async fn clients_vanishing_mid_request_end_their_goroutines() {
                 .set_linger(Some(Duration::ZERO))
                 .unwrap();
         }
-        drop(conn);
+        conns.push(conn);
     }
+    // Every connection has its goroutine, stuck mid-request ...
+    eventually(LIMIT, || goroutine::num_goroutines() >= baseline + 40).await;
+    // ... until its client vanishes (half with a reset, half with a FIN).
+    drop(conns);
     eventually(LIMIT, || goroutine::num_goroutines() <= baseline).await;
     let rs = roundtrip(
         addr,

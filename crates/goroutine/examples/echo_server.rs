@@ -11,7 +11,7 @@
 //! first (`listening on ADDR`).
 
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use goroutine::net::{TcpListener, TcpStream};
 
@@ -25,7 +25,7 @@ pub async fn serve(listener: TcpListener) {
             }),
             Err(e) => {
                 eprintln!("echo_server: accept: {e}");
-                pause(Duration::from_millis(10)).await;
+                goroutine::time::sleep(Duration::from_millis(10)).await;
             }
         }
     }
@@ -42,12 +42,6 @@ pub async fn echo(mut conn: TcpStream) -> io::Result<()> {
         }
         conn.write_all(&buf[..n]).await?;
     }
-}
-
-/// Sleeps for `d` on the runtime's timers.
-async fn pause(d: Duration) {
-    let mut timer = goroutine::timer::TimerEntry::new(Some(Instant::now() + d));
-    std::future::poll_fn(|cx| timer.poll_elapsed(cx)).await;
 }
 
 fn main() -> io::Result<()> {

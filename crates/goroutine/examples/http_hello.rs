@@ -510,7 +510,7 @@ pub async fn serve(listener: TcpListener, config: Config) {
                 // Out of descriptors and the like: wait and try again, as
                 // Go's http.Server does.
                 eprintln!("http_hello: accept: {e}");
-                pause(Duration::from_millis(10)).await;
+                goroutine::time::sleep(Duration::from_millis(10)).await;
             }
         }
     }
@@ -572,13 +572,6 @@ async fn close_gracefully(mut conn: TcpStream, drain: bool) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Sleeps for `d` (the `goroutine::time` crate has `sleep`; this example
-/// needs only the runtime's timers).
-async fn pause(d: Duration) {
-    let mut timer = goroutine::timer::TimerEntry::new(Some(Instant::now() + d));
-    std::future::poll_fn(|cx| timer.poll_elapsed(cx)).await;
 }
 
 fn main() -> io::Result<()> {

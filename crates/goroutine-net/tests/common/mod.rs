@@ -1,31 +1,17 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::time::{Duration, Instant};
 
-use goroutine::timer::TimerEntry;
-
-/// Sleeps on the runtime's timers (the time crate's `sleep` in spirit).
-pub async fn pause(d: Duration) {
-    let mut timer = TimerEntry::new(Some(Instant::now() + d));
-    poll_fn(|cx| timer.poll_elapsed(cx)).await;
-}
+/// Sleeps on the runtime's timers.
+pub use goroutine::time::sleep as pause;
 
 /// Runs `fut`, failing the test (instead of hanging it) after `limit`.
 pub async fn within<F: Future>(limit: Duration, fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut timer = TimerEntry::new(Some(Instant::now() + limit));
-    poll_fn(|cx| {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(cx) {
-            return std::task::Poll::Ready(v);
-        }
-        if timer.poll_elapsed(cx).is_ready() {
-            panic!("test step did not finish within {limit:?}");
-        }
-        std::task::Poll::Pending
-    })
-    .await
+    goroutine::time::timeout(limit, fut)
+        .await
+        .unwrap_or_else(|_| panic!("test step did not finish within {limit:?}"))
 }
 
 /// Polls `cond` every few milliseconds until it holds; panics after `limit`.
