@@ -26,12 +26,9 @@
 mod common;
 
 use std::future::Future;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::AcqRel;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{AsyncExecutor, Ctx, Goroutine, Notify, Rt, Tokio};
+use common::{AsyncExecutor, Countdown, Ctx, Goroutine, Rt, Tokio};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use futures_lite::FutureExt;
@@ -113,19 +110,17 @@ fn sleepers<R: Timers>(n: usize) {
     let ctx = rt.ctx();
     let t0 = Instant::now();
     rt.block_on(rt.spawn_join(async move {
-        let left = Arc::new((AtomicUsize::new(n), Notify::new()));
+        let left = Countdown::new(n);
         let mut rng = fastrand::Rng::with_seed(1);
         for _ in 0..n {
             let d = Duration::from_millis(rng.u64(1..=100));
             let left = left.clone();
             ctx.spawn(async move {
                 R::sleep(d).await;
-                if left.0.fetch_sub(1, AcqRel) == 1 {
-                    left.1.notify();
-                }
+                left.finish_one();
             });
         }
-        left.1.wait().await;
+        left.done.wait().await;
     }));
     let total = t0.elapsed();
     let hwm_kib = std::fs::read_to_string("/proc/self/status")

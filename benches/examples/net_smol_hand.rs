@@ -107,7 +107,8 @@ fn main() -> io::Result<()> {
         loop {
             match listener.accept().await {
                 Ok((conn, _)) => {
-                    conn.set_nodelay(true)?;
+                    // A peer that has already gone must not stop the server.
+                    let _ = conn.set_nodelay(true);
                     ex.spawn(async move {
                         let _ = handle(conn, config).await;
                     })

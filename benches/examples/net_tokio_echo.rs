@@ -48,7 +48,8 @@ fn main() -> io::Result<()> {
                     continue;
                 }
             };
-            conn.set_nodelay(true)?;
+            // A peer that has already gone must not stop the server.
+            let _ = conn.set_nodelay(true);
             tokio::spawn(async move {
                 let _ = echo(conn).await;
             });

@@ -51,7 +51,8 @@ fn main() -> io::Result<()> {
                     continue;
                 }
             };
-            conn.set_nodelay(true)?;
+            // A peer that has already gone must not stop the server.
+            let _ = conn.set_nodelay(true);
             tokio::spawn(async move {
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(conn), service_fn(hello))
