@@ -171,10 +171,12 @@ impl Meta {
     }
 
     pub(crate) fn is_blocking(&self) -> bool {
+        // Relaxed: fixed at creation, before the task is published.
         self.flags.load(Relaxed) & BLOCKING != 0
     }
 
     pub(crate) fn is_named(&self) -> bool {
+        // Relaxed: see `set_named`.
         self.flags.load(Relaxed) & NAMED != 0
     }
 
