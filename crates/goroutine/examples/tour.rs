@@ -78,8 +78,12 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            LIVE.fetch_add(new_size, Relaxed);
-            LIVE.fetch_sub(layout.size(), Relaxed);
+            let old = layout.size();
+            if new_size >= old {
+                LIVE.fetch_add(new_size - old, Relaxed);
+            } else {
+                LIVE.fetch_sub(old - new_size, Relaxed);
+            }
         }
         p
     }

@@ -6,27 +6,15 @@
 //! its process, and a test harness's own threads would (rightly) make it
 //! stand down. `cargo test` builds examples before it runs tests.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>
-    let mut p = std::env::current_exe().unwrap();
-    p.pop();
-    if p.ends_with("deps") {
-        p.pop();
-    }
-    p.join("examples").join(name)
-}
+use common::example;
 
 fn run(name: &str) -> (i32, String, String, Duration) {
     let path = example(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run the tests with `cargo test` (which builds examples)",
-        path.display()
-    );
     let start = Instant::now();
     let out = Command::new(&path).output().unwrap();
     (

@@ -7,22 +7,12 @@
 //! `cargo test --test tour` alone does not (build it first with
 //! `cargo build --example tour -p goroutine`).
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Output};
 
 fn tour(n: &str) -> Output {
-    // target/<profile>/deps/<this test> -> target/<profile>/examples/tour
-    let mut path = std::env::current_exe().unwrap();
-    path.pop();
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    let path: PathBuf = path.join("examples").join("tour");
-    assert!(
-        path.exists(),
-        "{} is not built: run the tests with `cargo test` (which builds examples)",
-        path.display()
-    );
+    let path = common::example("tour");
     Command::new(&path).env("TOUR_N", n).output().unwrap()
 }
 
