@@ -260,37 +260,37 @@ impl<S> List<Waiter<S>> {
 /// Wakers collected under a lock and woken after it is released, so that no
 /// waker runs (and perhaps re-enters this crate) while a wait list is locked.
 pub(crate) struct WakeList {
-    inline: [Option<Waker>; 4],
-    len: usize,
-    spill: Vec<Waker>,
+    /// The common case, one waiter served, without touching `rest`.
+    first: Option<Waker>,
+    rest: Vec<Waker>,
 }
 
 impl WakeList {
     pub(crate) const fn new() -> WakeList {
         WakeList {
-            inline: [None, None, None, None],
-            len: 0,
-            spill: Vec::new(),
+            first: None,
+            rest: Vec::new(),
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
         let Some(waker) = waker else { return };
-        if self.len < self.inline.len() {
-            self.inline[self.len] = Some(waker);
-            self.len += 1;
+        if self.first.is_none() {
+            self.first = Some(waker);
         } else {
-            self.spill.push(waker);
+            self.rest.push(waker);
         }
     }
 
     /// Wakes everything collected. Call it after dropping the list's lock.
+    #[inline]
     pub(crate) fn wake_all(self) {
-        for waker in self.inline.into_iter().flatten() {
+        if let Some(waker) = self.first {
             waker.wake();
         }
-        for waker in self.spill {
-            waker.wake();
+        if !self.rest.is_empty() {
+            self.rest.into_iter().for_each(Waker::wake);
         }
     }
 }
@@ -298,7 +298,10 @@ impl WakeList {
 impl fmt::Debug for WakeList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WakeList")
-            .field("len", &(self.len + self.spill.len()))
+            .field(
+                "len",
+                &(usize::from(self.first.is_some()) + self.rest.len()),
+            )
             .finish()
     }
 }

@@ -254,6 +254,7 @@ impl<T: ?Sized> Mutex<T> {
     /// the lock had already been handed to it, or an unlock had woken it to
     /// compete, the drop passes the lock or the wake-up on to the next
     /// waiter, so nothing is lost.
+    #[inline]
     pub fn lock(&self) -> Lock<'_, T> {
         Lock {
             mutex: self,
@@ -356,9 +357,11 @@ impl<T: ?Sized> Mutex<T> {
         false
     }
 
-    /// First poll of a lock future: take the lock or join the line.
+    /// First poll of a lock future after the inlined `try_acquire` failed:
+    /// spin, then take the lock or join the line.
+    #[cold]
     fn poll_first(&self, cx: &mut Context<'_>) -> Result<(), Key> {
-        if self.try_acquire() || self.spin() {
+        if self.spin() {
             return Ok(());
         }
         let mut list = lock(&self.waiters);
@@ -603,9 +606,15 @@ pub struct Lock<'a, T: ?Sized> {
 impl<'a, T: ?Sized> Future for Lock<'a, T> {
     type Output = MutexGuard<'a, T>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let this = self.get_mut();
         let progress = ready!(coop::poll_proceed(cx));
+        // The uncontended case: one CAS, inlined.
+        if this.key.is_none() && this.mutex.try_acquire() {
+            progress.made_progress();
+            return Poll::Ready(MutexGuard::new(this.mutex));
+        }
         let acquired = match this.key {
             None => match this.mutex.poll_first(cx) {
                 Ok(()) => true,
@@ -633,6 +642,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
 }
 
 impl<T: ?Sized> Drop for Lock<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             self.mutex.cancel(key);
@@ -705,6 +715,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.mutex.unlock();
     }

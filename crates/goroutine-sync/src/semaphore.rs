@@ -5,8 +5,14 @@
 //!
 //! The word holds `permits << 1 | WAITERS`; parked acquires wait in a FIFO
 //! [`List`] under a small std mutex, each recording how many permits it
-//! needs. A grant takes the permits out of the word and *unlinks* the
-//! waiter; the waiter learns it was served by finding itself unlinked.
+//! needs and its *ticket*: tickets count up in the order waiters join the
+//! line. A grant takes the permits out of the word, removes the waiter from
+//! the list and publishes its ticket in `served`. Grants go strictly front
+//! to back, so `served >= ticket` tells a waiter lock-free that it was
+//! served (a waiter that left the line earlier no longer asks); only a
+//! waiter still unserved takes the lock to store a new waker. Without the
+//! tickets each contended acquire took the list lock three times (join,
+//! check after the wake, grant) instead of two.
 //!
 //! # Invariants
 //!
@@ -19,14 +25,20 @@
 //! 3. While `WAITERS` is set nobody takes permits without the list: the
 //!    lock-free [`try_acquire`](Semaphore::try_acquire) path refuses, so a
 //!    large `acquire_many` at the front cannot be starved by small ones.
+//! 4. Every linked waiter's ticket is above `served`; every waiter whose
+//!    ticket is at most `served` and that has not left the line was granted
+//!    its permits and has no slot in the list any more. `served` changes only
+//!    under the list lock.
 //!
 //! # Orderings
 //!
 //! Taking permits is an Acquire (or AcqRel) RMW and returning them a Release
 //! RMW, so whatever a holder did before releasing is visible to the next
 //! holder, as for a lock (the RwLock relies on this). A grant is published
-//! to its waiter through the list mutex. `WAITERS` updates are `Relaxed`:
-//! they only make lock-free CASes fail, and are rechecked under the lock.
+//! to its waiter by the Release store of `served` after the granting CAS,
+//! which the waiter's Acquire load of `served` pairs with. `WAITERS` updates
+//! are `Relaxed`: they only make lock-free CASes fail, and are rechecked
+//! under the lock.
 
 use std::fmt;
 use std::future::Future;
@@ -37,7 +49,7 @@ use goroutine_runtime::coop;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
 
 use crate::list::{Key, List, Waiter, WakeList};
-use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::std_sync::Arc;
 use crate::loom::{const_fn, lock, Mutex as ListLock};
 
@@ -46,7 +58,27 @@ const WAITERS: usize = 1;
 /// Permits are counted above the flag bit.
 const SHIFT: u32 = 1;
 
-type WaitList = List<Waiter<usize>>;
+/// What a parked acquire waits for.
+#[derive(Debug)]
+struct Need {
+    permits: usize,
+    ticket: u64,
+}
+
+type WaitList = List<Waiter<Need>>;
+
+/// The line: the waiters and the ticket the next one gets.
+struct Line {
+    list: WaitList,
+    next_ticket: u64,
+}
+
+/// A parked acquire's place in the line.
+#[derive(Clone, Copy, Debug)]
+struct Queued {
+    key: Key,
+    ticket: u64,
+}
 
 /// A counting semaphore for goroutines with a strict first-come,
 /// first-served line: `golang.org/x/sync/semaphore`'s `Weighted`.
@@ -95,7 +127,9 @@ type WaitList = List<Waiter<usize>>;
 /// is not fixed: [`add_permits`](Semaphore::add_permits) adds more.
 pub struct Semaphore {
     state: AtomicUsize,
-    waiters: ListLock<WaitList>,
+    /// The ticket of the last waiter served (invariant 4).
+    served: AtomicU64,
+    waiters: ListLock<Line>,
 }
 
 impl Semaphore {
@@ -124,7 +158,11 @@ impl Semaphore {
         /// ```
         pub fn new(permits: usize) -> Semaphore {
             assert!(permits <= Semaphore::MAX_PERMITS, "semaphore: too many permits");
-            Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: ListLock::new(List::new()) }
+            Semaphore {
+                state: AtomicUsize::new(permits << SHIFT),
+                served: AtomicU64::new(0),
+                waiters: ListLock::new(Line { list: List::new(), next_ticket: 1 }),
+            }
         }
     }
 
@@ -161,6 +199,7 @@ impl Semaphore {
     ///
     /// Cancel-safe: a dropped `acquire` leaves the line, and permits already
     /// granted to it go back to the semaphore (and on to the next waiter).
+    #[inline]
     pub fn acquire(&self) -> Acquire<'_> {
         self.acquire_many(1)
     }
@@ -191,6 +230,7 @@ impl Semaphore {
     /// Cancel-safe, as [`acquire`](Semaphore::acquire). A dropped
     /// `acquire_many` at the front of the line lets the waiters behind it be
     /// served at once if the free permits cover them.
+    #[inline]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
         assert!(
             n <= Semaphore::MAX_PERMITS,
@@ -258,7 +298,7 @@ impl Semaphore {
         AcquireOwned {
             sem: self,
             n,
-            key: None,
+            queued: None,
         }
     }
 
@@ -350,9 +390,9 @@ impl Semaphore {
 
     #[cold]
     fn serve_waiters(&self) {
-        let mut list = lock(&self.waiters);
-        let wakers = self.grant_locked(&mut list);
-        drop(list);
+        let mut line = lock(&self.waiters);
+        let wakers = self.grant_locked(&mut line.list);
+        drop(line);
         wakers.wake_all();
     }
 
@@ -361,7 +401,7 @@ impl Semaphore {
     fn grant_locked(&self, list: &mut WaitList) -> WakeList {
         let mut wakers = WakeList::new();
         'serve: while let Some(front) = list.front() {
-            let need = list.get(front).state;
+            let need = list.get(front).state.permits;
             let mut s = self.state.load(Relaxed);
             loop {
                 if s >> SHIFT < need {
@@ -377,8 +417,12 @@ impl Semaphore {
                     Err(actual) => s = actual,
                 }
             }
-            list.unlink(front);
-            wakers.push(list.get_mut(front).waker.take());
+            let waiter = list.remove(front);
+            // Release: publishes the grant (and, through the AcqRel CAS
+            // above, the permits' previous holders' work) to the waiter's
+            // Acquire load in `poll_acquire`.
+            self.served.store(waiter.state.ticket, Release);
+            wakers.push(waiter.waker);
         }
         if list.is_empty() {
             self.state.fetch_and(!WAITERS, Relaxed);
@@ -386,33 +430,54 @@ impl Semaphore {
         wakers
     }
 
-    /// One poll of an acquire of `n` permits whose list slot is `key`.
+    /// One poll of an acquire of `n` permits; `queued` is its place in
+    /// line once it has one. The uncontended take is inlined into the
+    /// caller; everything else is [`poll_acquire_slow`](Self::poll_acquire_slow).
+    #[inline]
     fn poll_acquire(
         &self,
         cx: &mut Context<'_>,
         n: usize,
-        key: &mut Option<Key>,
+        queued: &mut Option<Queued>,
         reason: WaitReason,
     ) -> Poll<()> {
         let progress = ready!(coop::poll_proceed(cx));
-        let done = match *key {
+        if queued.is_none() && self.try_take(n) {
+            progress.made_progress();
+            return Poll::Ready(());
+        }
+        self.poll_acquire_slow(cx, n, queued, reason, progress)
+    }
+
+    #[cold]
+    fn poll_acquire_slow(
+        &self,
+        cx: &mut Context<'_>,
+        n: usize,
+        queued: &mut Option<Queued>,
+        reason: WaitReason,
+        progress: coop::Progress,
+    ) -> Poll<()> {
+        let done = match *queued {
             None => {
-                if self.try_take(n) {
+                *queued = self.enqueue(cx, n);
+                queued.is_none()
+            }
+            // Acquire: pairs with the Release store in `grant_locked`.
+            Some(q) if self.served.load(Acquire) >= q.ticket => true,
+            Some(q) => {
+                let line = &mut *lock(&self.waiters);
+                // Relaxed: `served` changes only under the lock we hold.
+                if self.served.load(Relaxed) >= q.ticket {
                     true
                 } else {
-                    *key = self.enqueue(cx, n);
-                    key.is_none()
+                    line.list.get_mut(q.key).register(cx.waker());
+                    false
                 }
-            }
-            Some(k) => {
-                let served = lock(&self.waiters).check_in(k, cx.waker()).is_some();
-                if served {
-                    *key = None;
-                }
-                served
             }
         };
         if done {
+            *queued = None;
             progress.made_progress();
             Poll::Ready(())
         } else {
@@ -423,8 +488,8 @@ impl Semaphore {
 
     /// Slow path of a first poll: take the permits if the line is empty and
     /// they are free, else join the line. `None` means taken.
-    fn enqueue(&self, cx: &mut Context<'_>, n: usize) -> Option<Key> {
-        let mut list = lock(&self.waiters);
+    fn enqueue(&self, cx: &mut Context<'_>, n: usize) -> Option<Queued> {
+        let mut line = lock(&self.waiters);
         let mut s = self.state.load(Relaxed);
         loop {
             if s & WAITERS == 0 && s >> SHIFT >= n {
@@ -448,35 +513,45 @@ impl Semaphore {
                 }
             }
         }
-        Some(list.push_back(Waiter::new(cx.waker(), n)))
+        let ticket = line.next_ticket;
+        line.next_ticket += 1;
+        let need = Need { permits: n, ticket };
+        let key = line.list.push_back(Waiter::new(cx.waker(), need));
+        Some(Queued { key, ticket })
     }
 
-    /// An acquire future dropped while its slot `key` exists.
-    fn cancel(&self, n: usize, key: Key) {
-        let mut list = lock(&self.waiters);
-        let was_front = list.front() == Some(key);
-        let granted = !list.is_linked(key);
-        list.remove(key);
-        let wakers = if granted {
-            // Served but never returned: give the permits back.
+    /// An acquire future dropped while queued.
+    #[cold]
+    fn cancel(&self, n: usize, q: Queued) {
+        let mut line = lock(&self.waiters);
+        let list = &mut line.list;
+        // Relaxed: `served` changes only under the lock we hold.
+        let wakers = if self.served.load(Relaxed) >= q.ticket {
+            // Served but never returned (its slot is gone): give the
+            // permits back.
             self.state.fetch_add(n << SHIFT, Release);
-            self.grant_locked(&mut list)
-        } else if was_front || list.is_empty() {
-            // The next waiter may fit in the free permits now.
-            self.grant_locked(&mut list)
+            self.grant_locked(list)
         } else {
-            WakeList::new()
+            let was_front = list.front() == Some(q.key);
+            list.remove(q.key);
+            if was_front || list.is_empty() {
+                // The next waiter may fit in the free permits now.
+                self.grant_locked(list)
+            } else {
+                WakeList::new()
+            }
         };
-        drop(list);
+        drop(line);
         wakers.wake_all();
     }
 
     /// Acquire with a wait reason other than `Semaphore` (RwLock, OnceCell).
+    #[inline]
     pub(crate) fn acquire_for(&self, n: usize, reason: WaitReason) -> Acquire<'_> {
         Acquire {
             sem: self,
             n,
-            key: None,
+            queued: None,
             reason,
         }
     }
@@ -508,18 +583,19 @@ impl fmt::Debug for Semaphore {
 pub struct Acquire<'a> {
     sem: &'a Semaphore,
     n: usize,
-    key: Option<Key>,
+    queued: Option<Queued>,
     reason: WaitReason,
 }
 
 impl<'a> Future for Acquire<'a> {
     type Output = SemaphorePermit<'a>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let this = self.get_mut();
         ready!(this
             .sem
-            .poll_acquire(cx, this.n, &mut this.key, this.reason));
+            .poll_acquire(cx, this.n, &mut this.queued, this.reason));
         Poll::Ready(SemaphorePermit {
             sem: this.sem,
             n: this.n,
@@ -528,9 +604,10 @@ impl<'a> Future for Acquire<'a> {
 }
 
 impl Drop for Acquire<'_> {
+    #[inline]
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.sem.cancel(self.n, key);
+        if let Some(q) = self.queued.take() {
+            self.sem.cancel(self.n, q);
         }
     }
 }
@@ -539,7 +616,7 @@ impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("n", &self.n)
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.queued.is_some())
             .finish()
     }
 }
@@ -561,17 +638,18 @@ impl fmt::Debug for Acquire<'_> {
 pub struct AcquireOwned {
     sem: Arc<Semaphore>,
     n: usize,
-    key: Option<Key>,
+    queued: Option<Queued>,
 }
 
 impl Future for AcquireOwned {
     type Output = OwnedSemaphorePermit;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedSemaphorePermit> {
         let this = self.get_mut();
         ready!(this
             .sem
-            .poll_acquire(cx, this.n, &mut this.key, WaitReason::Semaphore));
+            .poll_acquire(cx, this.n, &mut this.queued, WaitReason::Semaphore));
         Poll::Ready(OwnedSemaphorePermit {
             sem: this.sem.clone(),
             n: this.n,
@@ -580,9 +658,10 @@ impl Future for AcquireOwned {
 }
 
 impl Drop for AcquireOwned {
+    #[inline]
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.sem.cancel(self.n, key);
+        if let Some(q) = self.queued.take() {
+            self.sem.cancel(self.n, q);
         }
     }
 }
@@ -591,7 +670,7 @@ impl fmt::Debug for AcquireOwned {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AcquireOwned")
             .field("n", &self.n)
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.queued.is_some())
             .finish()
     }
 }
@@ -642,6 +721,7 @@ impl SemaphorePermit<'_> {
 }
 
 impl Drop for SemaphorePermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.sem.release(self.n);
     }
@@ -689,6 +769,7 @@ impl OwnedSemaphorePermit {
 }
 
 impl Drop for OwnedSemaphorePermit {
+    #[inline]
     fn drop(&mut self) {
         self.sem.release(self.n);
     }

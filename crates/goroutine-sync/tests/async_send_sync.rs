@@ -72,6 +72,8 @@ fn hot_types_stay_small() {
     assert_eq!(size_of::<Lock<'static, ()>>(), 16);
     assert_eq!(size_of::<Wait<'static>>(), 16);
     assert!(size_of::<Mutex<()>>() <= 64, "{}", size_of::<Mutex<()>>());
-    assert!(size_of::<Semaphore>() <= 64, "{}", size_of::<Semaphore>());
+    // 64 B of state and wait list, plus 16 B of ticket counters that let a
+    // served waiter see its grant without taking the lock.
+    assert!(size_of::<Semaphore>() <= 80, "{}", size_of::<Semaphore>());
     assert_eq!(size_of::<goroutine::context::Context>(), size_of::<usize>());
 }

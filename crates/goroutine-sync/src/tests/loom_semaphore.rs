@@ -33,3 +33,27 @@ fn permits_are_conserved_under_cancellation() {
         assert_eq!(sem.available_permits(), 1);
     });
 }
+
+/// A waiter served in line sees what the releasing holder wrote: the grant
+/// is published by the `served` ticket, not by the list lock.
+#[test]
+fn served_waiter_sees_the_holders_writes() {
+    use ::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    ::loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let data = Arc::new(AtomicUsize::new(0));
+        let held = sem.try_acquire_many(1).unwrap();
+        let waiter = {
+            let (sem, data) = (sem.clone(), data.clone());
+            thread::spawn(move || {
+                let _p = block_on(sem.acquire());
+                // Relaxed on purpose: only the semaphore orders this load.
+                assert_eq!(data.load(Relaxed), 1);
+            })
+        };
+        data.store(1, Relaxed);
+        drop(held);
+        waiter.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
