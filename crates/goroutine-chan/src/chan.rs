@@ -231,6 +231,16 @@ impl<T> State<T> {
     /// own select was won by another arm first.
     #[inline]
     fn claim_partner<C: OpCtx>(&mut self, side: Side, own: &mut C) -> Result<u32, ()> {
+        // Nobody waits on `side`: the common case of a buffered channel,
+        // decided inline.
+        if self.waiters.front(side) == NIL {
+            return Ok(NIL);
+        }
+        self.claim_waiting_partner(side, own)
+    }
+
+    /// [`claim_partner`](Self::claim_partner) when `side` has waiters.
+    fn claim_waiting_partner<C: OpCtx>(&mut self, side: Side, own: &mut C) -> Result<u32, ()> {
         /// What to do with the waiter looked at.
         enum Pair {
             /// Our own select's other arm on this channel: never pair.

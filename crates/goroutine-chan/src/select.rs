@@ -139,8 +139,11 @@ struct ArmCtx {
     /// The select's claim cell, once some arm parked.
     cell: Option<Arc<SelectCell>>,
     arm: u8,
-    /// False with `default`: operations only try, they never park.
+    /// False with `default`, and in the first pass of a select that has
+    /// not parked yet: operations only try, they never park.
     can_park: bool,
+    /// An operation of this arm would have parked but `can_park` was false.
+    declined: bool,
     /// An operation of this arm claimed the select: later operations of the
     /// same arm (in this poll) run as plain ones.
     committed: bool,
@@ -159,6 +162,7 @@ impl ArmCtx {
             cell,
             arm,
             can_park,
+            declined: false,
             committed: false,
             fresh: false,
             parent: None,
@@ -236,6 +240,7 @@ thread_local_cell! {
 }
 
 /// Takes the arm context out of the thread-local (`None` outside a select).
+#[inline]
 fn take_arm() -> Option<ArmCtx> {
     if !IN_ARM.with(Cell::get) {
         return None;
@@ -245,6 +250,7 @@ fn take_arm() -> Option<ArmCtx> {
 }
 
 /// Puts `ctx` in place as the arm context of this thread.
+#[inline]
 fn put_arm(ctx: Option<ArmCtx>) {
     if ctx.is_none() && !IN_ARM.with(Cell::get) {
         return;
@@ -362,6 +368,7 @@ impl OpCtx for Own {
         match &mut self.ctx {
             Some(ctx) if !ctx.committed => {
                 if !ctx.can_park {
+                    ctx.declined = true;
                     return None;
                 }
                 let cell = ctx
@@ -562,19 +569,42 @@ impl Select {
                 set_wait_reason(WaitReason::SelectNoCases);
                 return Poll::Pending;
             }
-            // 3. One pass over the enabled arms.
+            // 3. Go's `selectgo` in two passes: while nothing is parked yet,
+            // first try every arm without registering anywhere, so an arm
+            // that is ready costs no registration (and no cell, no
+            // unregistering) on the others; only if none is ready, poll the
+            // arms that would have parked once more, letting them park.
+            // With `default` there is only the first pass.
+            let mut can_park = false;
+            let first_pass_only = self.has_default;
+            if self.cell.is_some() && !first_pass_only {
+                // Already parked: arms check their registrations in one pass.
+                can_park = true;
+            }
             let mut left = self.enabled;
-            while left != 0 {
+            let mut declined = 0u64;
+            loop {
+                if left == 0 {
+                    if can_park || first_pass_only || declined == 0 {
+                        break;
+                    }
+                    left = declined & self.enabled;
+                    declined = 0;
+                    can_park = true;
+                    continue;
+                }
                 let i = if self.biased {
                     left.trailing_zeros() as usize
                 } else {
                     pick_random(left)
                 };
                 left &= !(1 << i);
-                let guard =
-                    ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, !self.has_default));
+                let guard = ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, can_park));
                 let polled = arms(i, cx);
                 let ctx = guard.leave(i as u8);
+                if ctx.declined {
+                    declined |= 1 << i;
+                }
                 let had_cell = ctx.cell.is_some();
                 self.cell = ctx.cell;
                 match polled {

@@ -8,14 +8,20 @@
 use std::collections::VecDeque;
 
 /// Appends `value`, growing the ring towards `cap` when it is full.
+#[inline]
 pub(crate) fn push_back<T>(q: &mut VecDeque<T>, value: T, cap: usize) {
     if q.len() == q.capacity() {
-        // Double, but never past the channel's capacity (a value given back
-        // by a cancelled receiver may need one slot beyond it).
-        let target = q.len().saturating_mul(2).max(4).min(cap).max(q.len() + 1);
-        q.reserve_exact(target - q.len());
+        grow(q, cap);
     }
     q.push_back(value);
+}
+
+/// Doubles the ring, but never past the channel's capacity (a value given
+/// back by a cancelled receiver may need one slot beyond it).
+#[cold]
+fn grow<T>(q: &mut VecDeque<T>, cap: usize) {
+    let target = q.len().saturating_mul(2).max(4).min(cap).max(q.len() + 1);
+    q.reserve_exact(target - q.len());
 }
 
 #[cfg(test)]

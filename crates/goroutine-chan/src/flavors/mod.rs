@@ -47,6 +47,7 @@ impl<T> Buffer<T> {
     }
 
     /// The queue, allocated now if needed, of the kind for capacity `cap`.
+    #[inline]
     fn queue(&mut self, cap: usize) -> &mut Queue<T> {
         self.queue.get_or_insert_with(|| {
             Box::new(match cap {
@@ -57,6 +58,7 @@ impl<T> Buffer<T> {
     }
 
     /// Number of values held.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         match self.queue.as_deref() {
             None => 0,
@@ -65,12 +67,14 @@ impl<T> Buffer<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Appends a value sent into a channel of capacity `cap` (the caller
     /// checked that there is room).
+    #[inline]
     pub(crate) fn push_back(&mut self, value: T, cap: usize) {
         match self.queue(cap) {
             Queue::Ring(q) => array::push_back(q, value, cap),
@@ -88,6 +92,7 @@ impl<T> Buffer<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<T> {
         match self.queue.as_deref_mut()? {
             Queue::Ring(q) => q.pop_front(),

@@ -538,10 +538,12 @@ fn select_with_64_arms_compiles_within_the_default_recursion_limit() {
 
 #[test]
 fn nested_select_that_loses_the_outer_select_moves_nothing() {
-    // Outer arms, polled in order: `b` parks on rx2; then `x` first hands
-    // a value to `b` (so the outer select is won by `b`), then runs an inner
-    // select whose receive could take a buffered value. The inner receive
-    // must see that the enclosing select is lost and leave the value.
+    // Outer arms, polled in order: `b` parks on rx2 (in the first poll's
+    // second pass, while `x` waits for one yield); then, in the second
+    // poll, `x` first hands a value to `b` (so the outer select is won by
+    // `b`), then runs an inner select whose receive could take a buffered
+    // value. The inner receive must see that the enclosing select is lost
+    // and leave the value.
     let (tx1, rx1) = bounded::<i32>(1);
     let (tx2, rx2) = bounded::<i32>(0);
     tx1.try_send(1).unwrap();
@@ -551,15 +553,23 @@ fn nested_select_that_loses_the_outer_select_moves_nothing() {
             biased;
             v = rx2.recv() => ('b', v),
             v = async {
+                let mut yielded = false;
+                std::future::poll_fn(|_| {
+                    if std::mem::replace(&mut yielded, true) {
+                        Poll::Ready(())
+                    } else {
+                        Poll::Pending
+                    }
+                })
+                .await;
                 tx2.try_send(2).unwrap();
                 select! { v = rx1.recv() => v }
             } => ('x', v),
         }
     });
-    assert_eq!(
-        outer.as_mut().poll(&mut Context::from_waker(w)),
-        Poll::Ready(('b', Some(2)))
-    );
+    let mut cx = Context::from_waker(w);
+    assert_eq!(outer.as_mut().poll(&mut cx), Poll::Pending);
+    assert_eq!(outer.as_mut().poll(&mut cx), Poll::Ready(('b', Some(2))));
     assert_eq!(
         rx1.try_recv(),
         Ok(1),
