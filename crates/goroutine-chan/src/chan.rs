@@ -640,10 +640,9 @@ impl<T> Chan<T> {
         cx: &Context<'_>,
         later: &mut Later,
     ) -> Poll<Option<T>> {
-        let mut own = Own::enter();
-        let out = self.lock().recv_step(self.cap, key, &mut own, cx, later);
-        own.leave(cx);
-        out
+        Own::with(cx, |own| {
+            self.lock().recv_step(self.cap, key, own, cx, later)
+        })
     }
 
     /// Polls a send; `value` is the value while the future holds it (it
@@ -684,12 +683,9 @@ impl<T> Chan<T> {
         cx: &Context<'_>,
         later: &mut Later,
     ) -> Poll<Result<(), SendError<T>>> {
-        let mut own = Own::enter();
-        let out = self
-            .lock()
-            .send_step(self.cap, key, value, &mut own, cx, later);
-        own.leave(cx);
-        out
+        Own::with(cx, |own| {
+            self.lock().send_step(self.cap, key, value, own, cx, later)
+        })
     }
 
     /// Drop of a receive future (or receiver stream) registered as `key`.

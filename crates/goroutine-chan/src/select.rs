@@ -382,23 +382,28 @@ impl OpCtx for Own {
 }
 
 impl Own {
-    /// Starts an operation's poll inside a select arm.
-    pub(crate) fn enter() -> Own {
-        Own {
-            ctx: take_arm(),
-            wake_self: false,
-        }
-    }
-
-    /// Ends the poll: hands the context back to the select.
-    pub(crate) fn leave(self, cx: &Context<'_>) {
-        if self.wake_self {
-            cx.waker().wake_by_ref();
-        }
-        if let Some(mut ctx) = self.ctx {
-            ctx.end_operation();
-            put_arm(Some(ctx));
-        }
+    /// Runs one operation's poll inside a select arm with the arm's context,
+    /// taken out of the thread-local and put back in one access. Nothing in
+    /// `op` polls another arm (it locks one channel and defers wakers and
+    /// drops to after the unlock), so the context is never looked for while
+    /// it is out.
+    #[inline]
+    pub(crate) fn with<R>(cx: &Context<'_>, op: impl FnOnce(&mut Own) -> R) -> R {
+        ARM.with(|c| {
+            let mut own = Own {
+                ctx: c.take(),
+                wake_self: false,
+            };
+            let out = op(&mut own);
+            if let Some(ctx) = &mut own.ctx {
+                ctx.end_operation();
+            }
+            c.set(own.ctx);
+            if own.wake_self {
+                cx.waker().wake_by_ref();
+            }
+            out
+        })
     }
 
     fn mode(&self) -> Mode<'_> {
