@@ -126,21 +126,29 @@ impl Sleep {
     }
 }
 
+impl Sleep {
+    /// [`poll`](Future::poll) without recording a wait reason: for
+    /// [`timeout`](crate::timeout), whose goroutine waits on the inner
+    /// future (a channel, a lock), which is what a dump should name.
+    pub(crate) fn poll_quietly(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let progress = std::task::ready!(coop::poll_proceed(cx));
+        let elapsed = self.entry.poll_elapsed(cx);
+        if elapsed.is_ready() {
+            progress.made_progress();
+        }
+        elapsed
+    }
+}
+
 impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let progress = std::task::ready!(coop::poll_proceed(cx));
-        match self.get_mut().entry.poll_elapsed(cx) {
-            Poll::Ready(()) => {
-                progress.made_progress();
-                Poll::Ready(())
-            }
-            Poll::Pending => {
-                set_wait_reason(WaitReason::Sleep);
-                Poll::Pending
-            }
+        let elapsed = self.get_mut().poll_quietly(cx);
+        if elapsed.is_pending() {
+            set_wait_reason(WaitReason::Sleep);
         }
+        elapsed
     }
 }
 

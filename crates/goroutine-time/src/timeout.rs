@@ -132,12 +132,14 @@ impl<F: Future> Future for Timeout<F> {
             return Poll::Ready(Ok(v));
         }
         // If the inner future spent the whole budget, still look at the
-        // deadline, so a busy inner future cannot postpone it forever.
+        // deadline, so a busy inner future cannot postpone it forever. The
+        // deadline records no wait reason: the inner future's stays.
+        let sleep = this.sleep.get_mut();
         let deadline = if had_budget && !coop::has_budget_remaining() {
-            let mut free = coop::unconstrained(this.sleep);
+            let mut free = coop::unconstrained(std::future::poll_fn(|cx| sleep.poll_quietly(cx)));
             Pin::new(&mut free).poll(cx)
         } else {
-            this.sleep.poll(cx)
+            sleep.poll_quietly(cx)
         };
         deadline.map(|()| Err(Elapsed(())))
     }

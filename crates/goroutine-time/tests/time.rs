@@ -305,6 +305,31 @@ fn sleep_works_under_another_executor() {
 }
 
 #[test]
+fn timeout_keeps_the_wait_reason_of_the_future_it_waits_on() {
+    rt().block_on(async {
+        let (tx, rx) = goroutine::chan::bounded::<()>(0);
+        let h = goroutine::spawn(async move {
+            let _ = time::timeout(Duration::from_secs(30), rx.recv()).await;
+        });
+        let id = h.id();
+        let mut reason = None;
+        for _ in 0..100_000 {
+            reason = goroutine::debug::goroutines()
+                .into_iter()
+                .find(|g| g.id == id)
+                .and_then(|g| g.wait_reason);
+            if reason.is_some() {
+                break;
+            }
+            goroutine::yield_now().await;
+        }
+        assert_eq!(reason, Some(goroutine::debug::WaitReason::ChanRecv));
+        drop(tx);
+        h.await.unwrap();
+    });
+}
+
+#[test]
 fn sleep_records_its_wait_reason() {
     rt().block_on(async {
         let h = goroutine::spawn(time::sleep(Duration::from_millis(50)));
