@@ -19,7 +19,13 @@
 //!    (an `async` block may do more after it). Any other future that
 //!    becomes ready claims the cell when it does; if that claim fails,
 //!    another arm won at the same moment and the output is dropped.
-//! 4. With `default` nothing parks: if no arm is ready, `default` runs.
+//!    A select that has not parked yet does this in two passes, as Go's
+//!    `selectgo` does: in the first, operations that would park *decline*
+//!    (return `Pending` without registering); only if no arm was ready are
+//!    the declining arms polled again, this time allowed to park. So a
+//!    select that finds a ready arm has registered on no other channel.
+//! 4. With `default` nothing parks: there is only the first pass, and if no
+//!    arm is ready, `default` runs.
 //!
 //! A select polled inside an arm of another select nests: the inner arm
 //! context keeps the outer one as its parent, and an operation's claim
