@@ -395,7 +395,7 @@ impl Own {
     /// it is out.
     #[inline]
     pub(crate) fn with<R>(cx: &Context<'_>, op: impl FnOnce(&mut Own) -> R) -> R {
-        ARM.with(|c| {
+        let (out, wake_self) = ARM.with(|c| {
             let mut own = Own {
                 ctx: c.take(),
                 wake_self: false,
@@ -405,11 +405,14 @@ impl Own {
                 ctx.end_operation();
             }
             c.set(own.ctx);
-            if own.wake_self {
-                cx.waker().wake_by_ref();
-            }
-            out
-        })
+            (out, own.wake_self)
+        });
+        // Outside the thread-local access: a foreign executor's waker may
+        // run code of its own.
+        if wake_self {
+            cx.waker().wake_by_ref();
+        }
+        out
     }
 
     fn mode(&self) -> Mode<'_> {
