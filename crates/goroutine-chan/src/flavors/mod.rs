@@ -49,12 +49,19 @@ impl<T> Buffer<T> {
     /// The queue, allocated now if needed, of the kind for capacity `cap`.
     #[inline]
     fn queue(&mut self, cap: usize) -> &mut Queue<T> {
-        self.queue.get_or_insert_with(|| {
-            Box::new(match cap {
-                UNBOUNDED => Queue::List(list::List::new()),
-                _ => Queue::Ring(VecDeque::new()),
-            })
-        })
+        if self.queue.is_none() {
+            self.allocate(cap);
+        }
+        self.queue.as_deref_mut().expect("allocated above")
+    }
+
+    /// Allocates the queue: once per channel, off the hot path.
+    #[cold]
+    fn allocate(&mut self, cap: usize) {
+        self.queue = Some(Box::new(match cap {
+            UNBOUNDED => Queue::List(list::List::new()),
+            _ => Queue::Ring(VecDeque::new()),
+        }));
     }
 
     /// Number of values held.
