@@ -643,6 +643,12 @@ impl Select {
                     }
                     ArmPoll::Pending if ctx.committed => {
                         self.winner = Some(i as u8);
+                        if ctx.declined {
+                            // An operation of this arm declined to park
+                            // before another one committed the arm: drive
+                            // the winner again, plainly, so that it parks.
+                            continue 'outer;
+                        }
                         return Poll::Pending;
                     }
                     ArmPoll::Pending => {}

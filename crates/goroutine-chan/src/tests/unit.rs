@@ -576,3 +576,76 @@ fn nested_select_that_loses_the_outer_select_moves_nothing() {
         "the losing inner select took the value"
     );
 }
+
+/// Polls `a` and `b` together until both are done (a two-future join).
+async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut av, mut bv) = (None, None);
+    std::future::poll_fn(|cx| {
+        if av.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                av = Some(v);
+            }
+        }
+        if bv.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                bv = Some(v);
+            }
+        }
+        if av.is_some() && bv.is_some() {
+            Poll::Ready((av.take().unwrap(), bv.take().unwrap()))
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+#[test]
+fn arm_committed_by_one_operation_still_registers_its_other_waiting_one() {
+    // In the first poll the arm's receive on `a` finds nothing (and may
+    // not park yet), then its receive on `b` takes a value, which commits
+    // the arm. The receive on `a` must still end up registered, or the
+    // send below would wake nobody.
+    let (atx, arx) = bounded::<i32>(1);
+    let (btx, brx) = bounded::<i32>(1);
+    btx.try_send(2).unwrap();
+    let (count, w) = counting();
+    let mut fut = pin!(async {
+        select! {
+            v = join2(arx.recv(), brx.recv()) => v,
+        }
+    });
+    assert!(poll(&mut fut, &w).is_pending());
+    atx.try_send(1).unwrap();
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        1,
+        "the send must wake the select"
+    );
+    assert_eq!(poll(&mut fut, &w), Poll::Ready((Some(1), Some(2))));
+}
+
+#[test]
+fn arm_committed_beside_default_still_registers_its_other_waiting_one() {
+    // As above with `default`: the arm won (its receive on `b` moved a
+    // value), so `default` must not run and the receive on `a` must wait.
+    let (atx, arx) = bounded::<i32>(1);
+    let (btx, brx) = bounded::<i32>(1);
+    btx.try_send(2).unwrap();
+    let (count, w) = counting();
+    let mut fut = pin!(async {
+        select! {
+            v = join2(arx.recv(), brx.recv()) => Some(v),
+            default => None,
+        }
+    });
+    assert!(poll(&mut fut, &w).is_pending());
+    atx.try_send(1).unwrap();
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        1,
+        "the send must wake the select"
+    );
+    assert_eq!(poll(&mut fut, &w), Poll::Ready(Some((Some(1), Some(2)))));
+}
