@@ -24,6 +24,8 @@
 //!    (return `Pending` without registering); only if no arm was ready are
 //!    the declining arms polled again, this time allowed to park. So a
 //!    select that finds a ready arm has registered on no other channel.
+//!    The first pass's last arm may park at once (nothing before it was
+//!    ready), so a one-armed select takes a single pass.
 //! 4. With `default` nothing parks: there is only the first pass, and if no
 //!    arm is ready, `default` runs.
 //!
@@ -613,7 +615,11 @@ impl Select {
                     pick_random(left)
                 };
                 left &= !(1 << i);
-                let guard = ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, can_park));
+                // The first pass's last arm may park at once: no arm before
+                // it was ready, and the second pass would park it anyway (a
+                // one-armed select thus takes one pass, not two).
+                let park_now = can_park || (left == 0 && !first_pass_only);
+                let guard = ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, park_now));
                 let polled = arms(i, cx);
                 let ctx = guard.leave(i as u8);
                 if ctx.declined {

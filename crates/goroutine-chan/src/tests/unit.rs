@@ -609,11 +609,16 @@ fn arm_committed_by_one_operation_still_registers_its_other_waiting_one() {
     // send below would wake nobody.
     let (atx, arx) = bounded::<i32>(1);
     let (btx, brx) = bounded::<i32>(1);
+    let (_ntx, nrx) = bounded::<i32>(1);
     btx.try_send(2).unwrap();
     let (count, w) = counting();
     let mut fut = pin!(async {
         select! {
+            // Polled first, so not the first pass's last arm (which may
+            // park at once).
+            biased;
             v = join2(arx.recv(), brx.recv()) => v,
+            _ = nrx.recv() => unreachable!("nothing is sent on it"),
         }
     });
     assert!(poll(&mut fut, &w).is_pending());
