@@ -124,9 +124,7 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         self.get_mut().entry.reset(Some(deadline));
     }
-}
 
-impl Sleep {
     /// [`poll`](Future::poll) without recording a wait reason: for
     /// [`timeout`](crate::timeout), whose goroutine waits on the inner
     /// future (a channel, a lock), which is what a dump should name.
