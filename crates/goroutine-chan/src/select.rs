@@ -23,9 +23,17 @@
 //!    `selectgo` does: in the first, operations that would park *decline*
 //!    (return `Pending` without registering); only if no arm was ready are
 //!    the declining arms polled again, this time allowed to park. So a
-//!    select that finds a ready arm has registered on no other channel.
-//!    The first pass's last arm may park at once (nothing before it was
-//!    ready), so a one-armed select takes a single pass.
+//!    select whose first pass finds a ready arm has registered nowhere.
+//!    Three exceptions: the first pass's last arm may park at once
+//!    (nothing before it was ready; a one-armed select takes one pass), an
+//!    operation polled with a waker other than the select's (the child
+//!    waker of a combinator such as `FuturesUnordered`, which would not
+//!    poll it again in the second pass) parks at once, and the claim cell
+//!    then also keeps that waker for its arm, to wake it when that arm
+//!    wins. An arm that commits while still `Pending` is driven again at
+//!    once as the winner (see 1), so that any of its operations that
+//!    declined, or parked under the cell it just claimed, registers as its
+//!    own.
 //! 4. With `default` nothing parks: there is only the first pass, and if no
 //!    arm is ready, `default` runs.
 //!
@@ -61,7 +69,18 @@ const WAITING: u32 = u32::MAX;
 /// ```
 pub(crate) struct SelectCell {
     state: AtomicU32,
-    waker: Mutex<Waker>,
+    wakers: Mutex<CellWakers>,
+}
+
+/// Whom a counterparty wakes after claiming the cell for an arm.
+struct CellWakers {
+    /// The select's task (replaced whenever the select is polled with
+    /// another waker).
+    select: Waker,
+    /// Per arm, the waker of an operation that parked under a combinator
+    /// (a child waker, e.g. of `FuturesUnordered`): waking only the task
+    /// would not make the combinator poll that child again. Usually empty.
+    children: Vec<(u8, Waker)>,
 }
 
 /// How an operation's claim of its own select went.
@@ -79,7 +98,10 @@ impl SelectCell {
     fn new(waker: Waker) -> SelectCell {
         SelectCell {
             state: AtomicU32::new(WAITING),
-            waker: Mutex::new(waker),
+            wakers: Mutex::new(CellWakers {
+                select: waker,
+                children: Vec::new(),
+            }),
         }
     }
 
@@ -126,19 +148,50 @@ impl SelectCell {
         }
     }
 
-    /// The select's current waker.
+    /// The waker to wake for the arm the cell was claimed for: the waker
+    /// its operation parked with if that was a combinator's child waker
+    /// (which wakes the task in turn), else the select's.
     pub(crate) fn waker(&self) -> Waker {
-        self.waker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        let wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
+        let winner = self.winner();
+        wakers
+            .children
+            .iter()
+            .find(|(arm, _)| Some(usize::from(*arm)) == winner)
+            .map_or(&wakers.select, |(_, w)| w)
             .clone()
     }
 
     fn set_waker(&self, waker: &Waker) {
-        let mut w = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
-        if !w.will_wake(waker) {
-            w.clone_from(waker);
+        let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
+        if !wakers.select.will_wake(waker) {
+            wakers.select.clone_from(waker);
         }
+    }
+
+    /// Records `waker`, not the select's own, as the one an operation of
+    /// `arm` parked with.
+    fn set_child_waker(&self, arm: u8, waker: &Waker) {
+        let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
+        match wakers.children.iter_mut().find(|(a, _)| *a == arm) {
+            Some((_, w)) if w.will_wake(waker) => {}
+            Some((_, w)) => w.clone_from(waker),
+            None => wakers.children.push((arm, waker.clone())),
+        }
+    }
+}
+
+/// A waker's identity (what `Waker::will_wake` compares), kept without
+/// cloning the waker.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    fn of(waker: &Waker) -> WakerId {
+        WakerId(
+            waker.data() as usize,
+            std::ptr::from_ref(waker.vtable()) as usize,
+        )
     }
 }
 
@@ -147,10 +200,19 @@ struct ArmCtx {
     /// The select's claim cell, once some arm parked.
     cell: Option<Arc<SelectCell>>,
     arm: u8,
-    /// False with `default`, and in the first pass of a select that has
-    /// not parked yet: operations only try, they never park.
+    /// False with `default`: operations only try, they never park.
     can_park: bool,
-    /// An operation of this arm would have parked but `can_park` was false.
+    /// The first pass of a select that has not parked yet: an operation
+    /// polled with the select's own waker *declines* to park (see
+    /// `declined`). One polled with another waker (a child of a combinator
+    /// such as `FuturesUnordered`, which re-polls a child only when that
+    /// child's waker fires) parks at once: nothing would poll it again in
+    /// the second pass.
+    defer_park: bool,
+    /// The select's own waker, to tell its direct operations from those
+    /// under a combinator (compared by identity, never called).
+    select_waker: WakerId,
+    /// An operation of this arm declined to park (`defer_park`).
     declined: bool,
     /// An operation of this arm claimed the select: later operations of the
     /// same arm (in this poll) run as plain ones.
@@ -165,11 +227,19 @@ struct ArmCtx {
 }
 
 impl ArmCtx {
-    fn new(cell: Option<Arc<SelectCell>>, arm: u8, can_park: bool) -> ArmCtx {
+    fn new(
+        cell: Option<Arc<SelectCell>>,
+        arm: u8,
+        can_park: bool,
+        defer_park: bool,
+        select_waker: WakerId,
+    ) -> ArmCtx {
         ArmCtx {
             cell,
             arm,
             can_park,
+            defer_park,
+            select_waker,
             declined: false,
             committed: false,
             fresh: false,
@@ -268,8 +338,8 @@ fn put_arm(ctx: Option<ArmCtx>) {
 }
 
 /// A channel operation's view of the select it runs in, if any: taken out
-/// of the thread-local for the length of one poll, put back by
-/// [`Own::leave`].
+/// of the thread-local for the length of one poll by [`Own::with`], which
+/// puts it back.
 pub(crate) struct Own {
     ctx: Option<ArmCtx>,
     /// A claim was reverted: the select must poll all its arms again.
@@ -376,12 +446,19 @@ impl OpCtx for Own {
         match &mut self.ctx {
             Some(ctx) if !ctx.committed => {
                 if !ctx.can_park {
+                    return None;
+                }
+                let direct = WakerId::of(cx.waker()) == ctx.select_waker;
+                if ctx.defer_park && direct {
                     ctx.declined = true;
                     return None;
                 }
                 let cell = ctx
                     .cell
                     .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
+                if !direct {
+                    cell.set_child_waker(ctx.arm, cx.waker());
+                }
                 Some((Notify::Select(Some(cell.clone())), ctx.arm))
             }
             _ => Some((Notify::Task(cx.waker().clone()), 0)),
@@ -441,7 +518,8 @@ impl ArmGuard {
 
     fn leave(mut self, arm: u8) -> ArmCtx {
         self.active = false;
-        let mut ctx = take_arm().unwrap_or_else(|| ArmCtx::new(None, arm, true));
+        let mut ctx =
+            take_arm().unwrap_or_else(|| ArmCtx::new(None, arm, true, false, WakerId(0, 0)));
         put_arm(ctx.parent.take().map(|p| *p));
         ctx
     }
@@ -591,22 +669,20 @@ impl Select {
             // unregistering) on the others; only if none is ready, poll the
             // arms that would have parked once more, letting them park.
             // With `default` there is only the first pass.
-            let mut can_park = false;
             let first_pass_only = self.has_default;
-            if self.cell.is_some() && !first_pass_only {
-                // Already parked: arms check their registrations in one pass.
-                can_park = true;
-            }
+            // Already parked: arms check their registrations in one pass.
+            let mut second_pass = self.cell.is_some() && !first_pass_only;
+            let select_waker = WakerId::of(cx.waker());
             let mut left = self.enabled;
             let mut declined = 0u64;
             loop {
                 if left == 0 {
-                    if can_park || first_pass_only || declined == 0 {
+                    if second_pass || first_pass_only || declined == 0 {
                         break;
                     }
                     left = declined & self.enabled;
                     declined = 0;
-                    can_park = true;
+                    second_pass = true;
                     continue;
                 }
                 let i = if self.biased {
@@ -618,8 +694,14 @@ impl Select {
                 // The first pass's last arm may park at once: no arm before
                 // it was ready, and the second pass would park it anyway (a
                 // one-armed select thus takes one pass, not two).
-                let park_now = can_park || (left == 0 && !first_pass_only);
-                let guard = ArmGuard::enter(ArmCtx::new(self.cell.take(), i as u8, park_now));
+                let defer_park = !second_pass && left != 0;
+                let guard = ArmGuard::enter(ArmCtx::new(
+                    self.cell.take(),
+                    i as u8,
+                    !first_pass_only,
+                    defer_park,
+                    select_waker,
+                ));
                 let polled = arms(i, cx);
                 let ctx = guard.leave(i as u8);
                 if ctx.declined {
@@ -648,14 +730,14 @@ impl Select {
                         }
                     }
                     ArmPoll::Pending if ctx.committed => {
+                        // The arm won, but an operation of it that came
+                        // before the committing one may have declined to
+                        // park, or parked under the cell it has just claimed
+                        // (a registration counterparties now skip): drive
+                        // the winner again at once, plainly, so that every
+                        // operation it waits on is registered as its own.
                         self.winner = Some(i as u8);
-                        if ctx.declined {
-                            // An operation of this arm declined to park
-                            // before another one committed the arm: drive
-                            // the winner again, plainly, so that it parks.
-                            continue 'outer;
-                        }
-                        return Poll::Pending;
+                        continue 'outer;
                     }
                     ArmPoll::Pending => {}
                 }

@@ -7,7 +7,10 @@
 //! permits granted, signal delivered, barrier tripped); its slot stays
 //! allocated until the future that owns the [`Key`] frees it with
 //! [`List::remove`], so a key is never reused while its future lives and
-//! "am I still linked?" is the whole hand-off protocol.
+//! "am I still linked?" is the whole hand-off protocol. The one exception
+//! is `Semaphore`: a grant removes the waiter's entry at once and tells the
+//! waiter through a ticket instead (see `semaphore.rs`), so a served
+//! waiter never touches its key again.
 //!
 //! Invariants:
 //! - `head`/`tail` are `NIL` together, exactly when `linked == 0`.

@@ -408,7 +408,7 @@ impl Semaphore {
                     break 'serve;
                 }
                 // AcqRel: acquires the permits' previous holders' work for
-                // the waiter (handed on through the list mutex).
+                // the waiter (handed on by the Release store of `served`).
                 match self
                     .state
                     .compare_exchange_weak(s, s - (need << SHIFT), AcqRel, Relaxed)

@@ -654,3 +654,135 @@ fn arm_committed_beside_default_still_registers_its_other_waiting_one() {
     );
     assert_eq!(poll(&mut fut, &w), Poll::Ready(Some((Some(1), Some(2)))));
 }
+
+#[test]
+fn one_armed_select_whose_arm_parks_then_commits_is_woken() {
+    // The only arm may park at once: its receive on `a` parks under the
+    // select's cell, then its receive on `b` claims that cell. The parked
+    // registration is dead from then on (counterparties skip a claimed
+    // cell), so the winner must be driven again to register as its own.
+    let (atx, arx) = bounded::<i32>(1);
+    let (btx, brx) = bounded::<i32>(1);
+    btx.try_send(2).unwrap();
+    let (count, w) = counting();
+    let mut fut = pin!(async {
+        select! {
+            v = join2(arx.recv(), brx.recv()) => v,
+        }
+    });
+    assert!(poll(&mut fut, &w).is_pending());
+    atx.try_send(1).unwrap();
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        1,
+        "the send must wake the select"
+    );
+    assert_eq!(poll(&mut fut, &w), Poll::Ready((Some(1), Some(2))));
+}
+
+#[test]
+fn parked_select_whose_arm_commits_later_is_woken_for_its_other_operation() {
+    // First poll: arm 0's receive on `a` parks (second pass), its second
+    // operation waits behind a gate (not a channel, so opening it claims
+    // nothing). Second poll, in one pass: the gate is open, the receive on
+    // `b` takes a value and commits the arm, whose receive on `a` is still
+    // parked under the now claimed cell.
+    let (atx, arx) = bounded::<i32>(1);
+    let (btx, brx) = bounded::<i32>(1);
+    let (_ntx, nrx) = bounded::<i32>(1);
+    btx.try_send(2).unwrap();
+    let gate = Arc::new(ChildWaker::default());
+    let (count, w) = counting();
+    let mut fut = pin!(async {
+        select! {
+            biased;
+            v = join2(arx.recv(), async {
+                std::future::poll_fn(|cx| {
+                    if gate.fired.load(Ordering::SeqCst) {
+                        Poll::Ready(())
+                    } else {
+                        *gate.parent.lock().unwrap() = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                })
+                .await;
+                brx.recv().await
+            }) => v,
+            _ = nrx.recv() => unreachable!("nothing is sent on it"),
+        }
+    });
+    assert!(poll(&mut fut, &w).is_pending());
+    Waker::from(gate.clone()).wake(); // open the gate
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert!(poll(&mut fut, &w).is_pending());
+    atx.try_send(1).unwrap();
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        2,
+        "the send must wake the select"
+    );
+    assert_eq!(poll(&mut fut, &w), Poll::Ready((Some(1), Some(2))));
+}
+
+/// A combinator that polls its child only after the child's own waker
+/// fired, as `FuturesUnordered` does.
+struct PollWhenWoken<F> {
+    child: F,
+    woken: Arc<ChildWaker>,
+}
+
+#[derive(Default)]
+struct ChildWaker {
+    fired: std::sync::atomic::AtomicBool,
+    parent: std::sync::Mutex<Option<Waker>>,
+}
+
+impl Wake for ChildWaker {
+    fn wake(self: Arc<Self>) {
+        self.fired.store(true, Ordering::SeqCst);
+        if let Some(w) = self.parent.lock().unwrap().take() {
+            w.wake();
+        }
+    }
+}
+
+impl<F: Future + Unpin> Future for PollWhenWoken<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        *self.woken.parent.lock().unwrap() = Some(cx.waker().clone());
+        if !self.woken.fired.swap(false, Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        let child_waker = Waker::from(self.woken.clone());
+        std::pin::Pin::new(&mut self.child).poll(&mut Context::from_waker(&child_waker))
+    }
+}
+
+#[test]
+fn operation_under_a_combinator_parks_in_the_first_pass_and_its_child_waker_is_woken() {
+    // The arm's receive runs with the combinator's child waker: it must
+    // park at once (nothing would poll it in a second pass), and the send
+    // must wake that child waker, or the combinator never polls it again.
+    let (tx, rx) = bounded::<i32>(1);
+    let (_ntx, nrx) = bounded::<i32>(1);
+    let (count, w) = counting();
+    let woken = Arc::new(ChildWaker::default());
+    woken.fired.store(true, Ordering::SeqCst); // poll the child the first time
+    let mut fut = pin!(async {
+        select! {
+            biased;
+            v = PollWhenWoken { child: Box::pin(rx.recv()), woken: woken.clone() } => v,
+            _ = nrx.recv() => unreachable!("nothing is sent on it"),
+        }
+    });
+    assert!(poll(&mut fut, &w).is_pending());
+    assert!(poll(&mut fut, &w).is_pending()); // the cell now carries this waker
+    tx.try_send(7).unwrap();
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        1,
+        "the send must wake the select"
+    );
+    assert_eq!(poll(&mut fut, &w), Poll::Ready(Some(7)));
+}
