@@ -28,7 +28,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 pub use crate::task::GoroutineState;
-pub use crate::wait::{set_wait_reason, WaitReason};
+pub use crate::wait::{set_wait_reason, set_wait_reason_if_unset, WaitReason};
 
 use crate::loom::lock_std as lock;
 use crate::runtime::current;

@@ -155,6 +155,28 @@ pub fn set_wait_reason(reason: WaitReason) {
     let _ = PENDING_REASON.try_with(|r| r.set(reason));
 }
 
+/// Records `reason` like [`set_wait_reason`], unless something polled
+/// earlier in the same poll already recorded one: for a future that waits
+/// on an inner future (a timeout around a receive), so that the inner
+/// future's more precise reason stays.
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::debug::{set_wait_reason, set_wait_reason_if_unset, WaitReason};
+///
+/// set_wait_reason(WaitReason::ChanRecv);
+/// set_wait_reason_if_unset(WaitReason::Timer); // keeps ChanRecv
+/// ```
+#[inline]
+pub fn set_wait_reason_if_unset(reason: WaitReason) {
+    let _ = PENDING_REASON.try_with(|r| {
+        if r.get() == WaitReason::Unknown {
+            r.set(reason);
+        }
+    });
+}
+
 /// Takes (and clears) the reason recorded on this thread.
 pub(crate) fn take_wait_reason() -> WaitReason {
     PENDING_REASON

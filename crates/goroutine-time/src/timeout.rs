@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use goroutine_runtime::coop;
+use goroutine_runtime::debug::{set_wait_reason_if_unset, WaitReason};
 
 use crate::sleep::Sleep;
 
@@ -133,7 +134,7 @@ impl<F: Future> Future for Timeout<F> {
         }
         // If the inner future spent the whole budget, still look at the
         // deadline, so a busy inner future cannot postpone it forever. The
-        // deadline records no wait reason: the inner future's stays.
+        // deadline's own poll records no wait reason (see below).
         let sleep = this.sleep.get_mut();
         let deadline = if had_budget && !coop::has_budget_remaining() {
             let mut free = coop::unconstrained(std::future::poll_fn(|cx| sleep.poll_quietly(cx)));
@@ -141,6 +142,11 @@ impl<F: Future> Future for Timeout<F> {
         } else {
             sleep.poll_quietly(cx)
         };
+        if deadline.is_pending() {
+            // A goroutine waits here on the inner future, whose reason (if it
+            // recorded one) says more than the deadline's.
+            set_wait_reason_if_unset(WaitReason::Timer);
+        }
         deadline.map(|()| Err(Elapsed(())))
     }
 }

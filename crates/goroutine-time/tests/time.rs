@@ -330,6 +330,29 @@ fn timeout_keeps_the_wait_reason_of_the_future_it_waits_on() {
 }
 
 #[test]
+fn timeout_around_a_future_without_a_wait_reason_records_timer() {
+    rt().block_on(async {
+        let h = goroutine::spawn(async {
+            let _ = time::timeout(Duration::from_millis(200), std::future::pending::<()>()).await;
+        });
+        let id = h.id();
+        let mut reason = None;
+        for _ in 0..100_000 {
+            reason = goroutine::debug::goroutines()
+                .into_iter()
+                .find(|g| g.id == id)
+                .and_then(|g| g.wait_reason);
+            if reason.is_some() {
+                break;
+            }
+            goroutine::yield_now().await;
+        }
+        assert_eq!(reason, Some(goroutine::debug::WaitReason::Timer));
+        h.await.unwrap();
+    });
+}
+
+#[test]
 fn sleep_records_its_wait_reason() {
     rt().block_on(async {
         let h = goroutine::spawn(time::sleep(Duration::from_millis(50)));
