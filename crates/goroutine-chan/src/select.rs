@@ -23,17 +23,25 @@
 //!    `selectgo` does: in the first, operations that would park *decline*
 //!    (return `Pending` without registering); only if no arm was ready are
 //!    the declining arms polled again, this time allowed to park. So a
-//!    select whose first pass finds a ready arm has registered nowhere.
-//!    Three exceptions: the first pass's last arm may park at once
-//!    (nothing before it was ready; a one-armed select takes one pass), an
-//!    operation polled with a waker other than the select's (the child
-//!    waker of a combinator such as `FuturesUnordered`, which would not
-//!    poll it again in the second pass) parks at once, and the claim cell
-//!    then also keeps that waker for its arm, to wake it when that arm
-//!    wins. An arm that commits while still `Pending` is driven again at
-//!    once as the winner (see 1), so that any of its operations that
-//!    declined, or parked under the cell it just claimed, registers as its
-//!    own.
+//!    select whose first pass finds a ready arm has registered nowhere
+//!    (the first pass's last arm may park at once: nothing before it was
+//!    ready, so a one-armed select takes one pass). An operation polled
+//!    with a waker other than the select's (the child waker of a
+//!    combinator such as `FuturesUnordered`, which polls a child again
+//!    only when that child's waker fired) wakes its own waker when it
+//!    declines, and never creates the claim cell, which always holds the
+//!    select's own waker (the select creates it before the second pass).
+//!    An arm that commits while still `Pending` is driven again at once as
+//!    the winner (see 1), so that any of its operations that declined, or
+//!    parked under the cell it just claimed, registers as its own.
+//!
+//!    Known limit: an operation under such a combinator that parked under
+//!    the cell is woken through the select's waker only, and a registration
+//!    of it that a claim made dead (another arm won, a refutable pattern
+//!    failed) is not re-polled by its combinator; a `FuturesUnordered` arm
+//!    can then wait for ever. Channel operations written directly in an arm
+//!    (or in `async` blocks and `join`-style futures that poll every child)
+//!    are not affected.
 //! 4. With `default` nothing parks: there is only the first pass, and if no
 //!    arm is ready, `default` runs.
 //!
@@ -69,18 +77,9 @@ const WAITING: u32 = u32::MAX;
 /// ```
 pub(crate) struct SelectCell {
     state: AtomicU32,
-    wakers: Mutex<CellWakers>,
-}
-
-/// Whom a counterparty wakes after claiming the cell for an arm.
-struct CellWakers {
-    /// The select's task (replaced whenever the select is polled with
-    /// another waker).
-    select: Waker,
-    /// Per arm, the waker of an operation that parked under a combinator
-    /// (a child waker, e.g. of `FuturesUnordered`): waking only the task
-    /// would not make the combinator poll that child again. Usually empty.
-    children: Vec<(u8, Waker)>,
+    /// The select's waker: always the one the select itself was polled
+    /// with (a cell is never created with a combinator's child waker).
+    waker: Mutex<Waker>,
 }
 
 /// How an operation's claim of its own select went.
@@ -98,10 +97,7 @@ impl SelectCell {
     fn new(waker: Waker) -> SelectCell {
         SelectCell {
             state: AtomicU32::new(WAITING),
-            wakers: Mutex::new(CellWakers {
-                select: waker,
-                children: Vec::new(),
-            }),
+            waker: Mutex::new(waker),
         }
     }
 
@@ -148,35 +144,18 @@ impl SelectCell {
         }
     }
 
-    /// The waker to wake for the arm the cell was claimed for: the waker
-    /// its operation parked with if that was a combinator's child waker
-    /// (which wakes the task in turn), else the select's.
+    /// The select's current waker.
     pub(crate) fn waker(&self) -> Waker {
-        let wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
-        let winner = self.winner();
-        wakers
-            .children
-            .iter()
-            .find(|(arm, _)| Some(usize::from(*arm)) == winner)
-            .map_or(&wakers.select, |(_, w)| w)
+        self.waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
     fn set_waker(&self, waker: &Waker) {
-        let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
-        if !wakers.select.will_wake(waker) {
-            wakers.select.clone_from(waker);
-        }
-    }
-
-    /// Records `waker`, not the select's own, as the one an operation of
-    /// `arm` parked with.
-    fn set_child_waker(&self, arm: u8, waker: &Waker) {
-        let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
-        match wakers.children.iter_mut().find(|(a, _)| *a == arm) {
-            Some((_, w)) if w.will_wake(waker) => {}
-            Some((_, w)) => w.clone_from(waker),
-            None => wakers.children.push((arm, waker.clone())),
+        let mut w = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        if !w.will_wake(waker) {
+            w.clone_from(waker);
         }
     }
 }
@@ -203,16 +182,16 @@ struct ArmCtx {
     /// False with `default`: operations only try, they never park.
     can_park: bool,
     /// The first pass of a select that has not parked yet: an operation
-    /// polled with the select's own waker *declines* to park (see
-    /// `declined`). One polled with another waker (a child of a combinator
-    /// such as `FuturesUnordered`, which re-polls a child only when that
-    /// child's waker fires) parks at once: nothing would poll it again in
-    /// the second pass.
+    /// that would park *declines* instead (see `declined`).
     defer_park: bool,
     /// The select's own waker, to tell its direct operations from those
-    /// under a combinator (compared by identity, never called).
+    /// polled with another waker, such as the child waker of a combinator
+    /// like `FuturesUnordered` (compared by identity, never called). Such
+    /// an operation that declines wakes its own waker, since the combinator
+    /// polls a child again only when that child's waker fires; and it never
+    /// creates the claim cell, which must hold the select's waker.
     select_waker: WakerId,
-    /// An operation of this arm declined to park (`defer_park`).
+    /// An operation of this arm declined to park.
     declined: bool,
     /// An operation of this arm claimed the select: later operations of the
     /// same arm (in this poll) run as plain ones.
@@ -445,20 +424,27 @@ impl OpCtx for Own {
     fn park(&mut self, cx: &Context<'_>) -> Option<(Notify, u8)> {
         match &mut self.ctx {
             Some(ctx) if !ctx.committed => {
+                let direct = WakerId::of(cx.waker()) == ctx.select_waker;
                 if !ctx.can_park {
+                    // `default`: never park. A combinator's child must still
+                    // be polled again by its combinator.
+                    if !direct {
+                        cx.waker().wake_by_ref();
+                    }
                     return None;
                 }
-                let direct = WakerId::of(cx.waker()) == ctx.select_waker;
-                if ctx.defer_park && direct {
+                if ctx.defer_park || (!direct && ctx.cell.is_none()) {
+                    // The second pass parks it (under a cell the select
+                    // creates with its own waker).
                     ctx.declined = true;
+                    if !direct {
+                        cx.waker().wake_by_ref();
+                    }
                     return None;
                 }
                 let cell = ctx
                     .cell
                     .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
-                if !direct {
-                    cell.set_child_waker(ctx.arm, cx.waker());
-                }
                 Some((Notify::Select(Some(cell.clone())), ctx.arm))
             }
             _ => Some((Notify::Task(cx.waker().clone()), 0)),
@@ -683,6 +669,10 @@ impl Select {
                     left = declined & self.enabled;
                     declined = 0;
                     second_pass = true;
+                    // Created here, with the select's own waker, so that an
+                    // operation under a combinator can park in this pass.
+                    self.cell
+                        .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
                     continue;
                 }
                 let i = if self.biased {
@@ -722,7 +712,9 @@ impl Select {
                     }
                     ArmPoll::Mismatch => {
                         self.enabled &= !(1 << i);
-                        if ctx.committed && had_cell {
+                        let claimed_for_it =
+                            self.cell.as_ref().is_some_and(|c| c.winner() == Some(i));
+                        if had_cell && (ctx.committed || claimed_for_it) {
                             // The cell is claimed for a disabled arm: abandon
                             // it and let every arm park again under a new one.
                             self.cell = None;

@@ -45,7 +45,11 @@
 ///   a `select!` on an unbuffered channel, and a losing receive takes
 ///   nothing. Any other future may be an arm too (a timer, a `JoinHandle`,
 ///   an `async` block); if it completes at the very moment another arm
-///   wins, its output is dropped.
+///   wins, its output is dropped. One limit: a channel operation inside a
+///   combinator that polls a child only when that child's own waker fired
+///   (`FuturesUnordered`, `buffer_unordered`) may not be woken once parked
+///   in a `select!`; await such a stream outside the `select!`, or send its
+///   items through a channel.
 /// * `default` runs at once when no arm is ready.
 /// * If the output does not match a refutable pattern, that arm is disabled
 ///   for the rest of this `select!` and the others are still awaited. With

@@ -357,28 +357,3 @@ fn select_in_default_mode_does_not_leave_registrations() {
     assert!(tx.try_send(1).is_err(), "no receiver is parked");
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
-
-/// An arm that is a `FuturesUnordered` of receives: the combinator polls a
-/// child only after that child's own waker fired, so the select must wake
-/// the child waker its receive parked with, not only the goroutine.
-#[test]
-fn futures_unordered_arm_receives_on_a_runtime() {
-    let (tx, rx) = chan::bounded::<i32>(1);
-    let (_never_tx, never_rx) = chan::bounded::<i32>(1);
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let got = goroutine::block_on(async {
-            let mut pending = futures::stream::FuturesUnordered::new();
-            pending.push(rx.recv());
-            select! {
-                Some(v) = futures::StreamExt::next(&mut pending) => v,
-                _ = never_rx.recv() => unreachable!("nothing is sent on it"),
-            }
-        });
-        done_tx.send(got).unwrap();
-    });
-    std::thread::sleep(std::time::Duration::from_millis(50));
-    tx.try_send(7).unwrap();
-    let got = done_rx.recv_timeout(std::time::Duration::from_secs(30));
-    assert_eq!(got, Ok(Some(7)), "the select was never woken");
-}

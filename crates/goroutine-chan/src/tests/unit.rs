@@ -760,13 +760,15 @@ impl<F: Future + Unpin> Future for PollWhenWoken<F> {
 }
 
 #[test]
-fn operation_under_a_combinator_parks_in_the_first_pass_and_its_child_waker_is_woken() {
-    // The arm's receive runs with the combinator's child waker: it must
-    // park at once (nothing would poll it in a second pass), and the send
-    // must wake that child waker, or the combinator never polls it again.
-    let (tx, rx) = bounded::<i32>(1);
+fn operation_under_a_combinator_that_declines_is_polled_again_and_parks() {
+    // The arm's receive runs with the combinator's child waker. In the
+    // first pass it declines, and must wake that child waker, or the
+    // combinator (which polls a child only when its waker fired) would
+    // never poll it in the second pass; there it parks, so a sender on an
+    // unbuffered channel finds it.
+    let (tx, rx) = bounded::<i32>(0);
     let (_ntx, nrx) = bounded::<i32>(1);
-    let (count, w) = counting();
+    let (_count, w) = counting();
     let woken = Arc::new(ChildWaker::default());
     woken.fired.store(true, Ordering::SeqCst); // poll the child the first time
     let mut fut = pin!(async {
@@ -777,12 +779,44 @@ fn operation_under_a_combinator_parks_in_the_first_pass_and_its_child_waker_is_w
         }
     });
     assert!(poll(&mut fut, &w).is_pending());
-    assert!(poll(&mut fut, &w).is_pending()); // the cell now carries this waker
-    tx.try_send(7).unwrap();
     assert_eq!(
-        count.0.load(Ordering::SeqCst),
-        1,
-        "the send must wake the select"
+        tx.try_send(7),
+        Ok(()),
+        "the receive under the combinator did not park"
     );
-    assert_eq!(poll(&mut fut, &w), Poll::Ready(Some(7)));
+}
+
+#[test]
+fn arm_whose_pattern_fails_after_a_counterparty_claimed_it_is_not_polled_again() {
+    // Arm 0 races a parked receive on `a` against a gate; when the gate
+    // opens it sends on `a` (the counterparty claims the select for arm 0
+    // and hands the receive the value) and wins the race, so the arm ends
+    // with a pattern that does not match. Its future is finished: the
+    // select must abandon the claimed cell, not drive arm 0 as the winner.
+    use futures::future::Either;
+    let (atx, arx) = bounded::<i32>(1);
+    let (_ntx, nrx) = bounded::<i32>(1);
+    let open = std::cell::Cell::new(false);
+    let gate = std::future::poll_fn(|_| {
+        if open.get() {
+            atx.try_send(1).unwrap();
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    });
+    let (_count, w) = counting();
+    let mut fut = pin!(async {
+        select! {
+            biased;
+            Either::Left((Some(v), _)) = futures::future::select(Box::pin(arx.recv()), Box::pin(gate)) => v,
+            _ = nrx.recv() => unreachable!("nothing is sent on it"),
+        }
+    });
+    assert!(poll(&mut fut, &w).is_pending());
+    open.set(true);
+    assert!(
+        poll(&mut fut, &w).is_pending(),
+        "only the never-ready arm is left"
+    );
 }
