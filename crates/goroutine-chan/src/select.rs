@@ -60,6 +60,7 @@
 use crate::loom::atomic::{AtomicU32, Ordering};
 use crate::loom::{thread_local_cell, Arc, Mutex};
 use crate::waiters::Notify;
+use goroutine_runtime::coop;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
 use std::cell::Cell;
 use std::fmt;
@@ -738,6 +739,16 @@ impl Select {
                 }
             }
             if self.has_default {
+                if !coop::has_budget_remaining() {
+                    // The arms may be Pending only because the goroutine's
+                    // budget is spent (an operation then does not look at
+                    // its channel). Running `default` now would turn a
+                    // `loop { select! { .., default => .. } }` into a spin
+                    // that never yields and so never sees a ready arm
+                    // again: yield instead (Go's loop keeps receiving).
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 return Poll::Ready(None);
             }
             set_wait_reason(if self.enabled == 0 {

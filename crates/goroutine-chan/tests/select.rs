@@ -357,3 +357,72 @@ fn select_in_default_mode_does_not_leave_registrations() {
     assert!(tx.try_send(1).is_err(), "no receiver is parked");
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
+
+/// Go's `for { select { case v := <-ch: ...; default: } }` keeps receiving.
+/// Once the goroutine's coop budget is spent, channel operations return
+/// Pending without looking at their channel; `default` must then not run
+/// (the loop would never yield, so the budget would never come back).
+#[test]
+fn select_with_default_in_a_loop_keeps_receiving_after_the_budget_is_spent() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(2)
+        .build()
+        .unwrap();
+    let (tx, rx) = chan::bounded::<u32>(1000);
+    for i in 0..1000 {
+        tx.try_send(i).unwrap();
+    }
+    let (received, defaults) = rt.block_on(async move {
+        goroutine::spawn(async move {
+            let (mut received, mut defaults) = (0u32, 0u64);
+            while received < 1000 && defaults < 10_000_000 {
+                select! {
+                    v = rx.recv() => if v.is_some() { received += 1 },
+                    default => defaults += 1,
+                }
+            }
+            (received, defaults)
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(
+        received, 1000,
+        "stopped receiving after {defaults} defaults"
+    );
+}
+
+/// The same loop with a context: the cancellation is seen.
+#[test]
+fn select_with_default_in_a_loop_sees_a_cancellation() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(2)
+        .build()
+        .unwrap();
+    let seen = rt.block_on(async {
+        let (ctx, cancel) = goroutine::context::with_cancel(&goroutine::context::background());
+        let (tx, rx) = chan::bounded::<u32>(200);
+        for i in 0..200 {
+            tx.try_send(i).unwrap();
+        }
+        let h = goroutine::spawn(async move {
+            let mut spins = 0u64;
+            loop {
+                select! {
+                    _ = ctx.done() => return true,
+                    Some(_) = rx.recv() => {}
+                    default => {
+                        spins += 1;
+                        if spins > 50_000_000 {
+                            return false;
+                        }
+                    }
+                }
+            }
+        });
+        goroutine::time::sleep(std::time::Duration::from_millis(20)).await;
+        cancel.cancel();
+        h.await.unwrap()
+    });
+    assert!(seen, "the cancellation was never seen");
+}
