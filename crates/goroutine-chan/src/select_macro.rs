@@ -50,7 +50,10 @@
 ///   (`FuturesUnordered`, `buffer_unordered`) may not be woken once parked
 ///   in a `select!`; await such a stream outside the `select!`, or send its
 ///   items through a channel.
-/// * `default` runs at once when no arm is ready.
+/// * `default` runs at once when no arm is ready. (When the goroutine's
+///   coop budget is spent, operations cannot tell; the `select!` then
+///   yields once first, so a `loop` around it keeps seeing ready arms, as
+///   Go's `for { select { ...; default: } }` does.)
 /// * If the output does not match a refutable pattern, that arm is disabled
 ///   for the rest of this `select!` and the others are still awaited. With
 ///   every arm disabled and no `default`, the `select!` waits forever, as Go's
