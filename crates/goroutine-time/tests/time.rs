@@ -304,6 +304,22 @@ fn sleep_works_under_another_executor() {
     assert!(start.elapsed() >= Duration::from_millis(5));
 }
 
+/// The first wait reason a dump shows for goroutine `id` (yielding until
+/// it has parked once), or `None` after 100,000 yields.
+async fn first_wait_reason(id: goroutine::GoroutineId) -> Option<goroutine::debug::WaitReason> {
+    for _ in 0..100_000 {
+        let reason = goroutine::debug::goroutines()
+            .into_iter()
+            .find(|g| g.id == id)
+            .and_then(|g| g.wait_reason);
+        if reason.is_some() {
+            return reason;
+        }
+        goroutine::yield_now().await;
+    }
+    None
+}
+
 #[test]
 fn timeout_keeps_the_wait_reason_of_the_future_it_waits_on() {
     rt().block_on(async {
@@ -311,18 +327,7 @@ fn timeout_keeps_the_wait_reason_of_the_future_it_waits_on() {
         let h = goroutine::spawn(async move {
             let _ = time::timeout(Duration::from_secs(30), rx.recv()).await;
         });
-        let id = h.id();
-        let mut reason = None;
-        for _ in 0..100_000 {
-            reason = goroutine::debug::goroutines()
-                .into_iter()
-                .find(|g| g.id == id)
-                .and_then(|g| g.wait_reason);
-            if reason.is_some() {
-                break;
-            }
-            goroutine::yield_now().await;
-        }
+        let reason = first_wait_reason(h.id()).await;
         assert_eq!(reason, Some(goroutine::debug::WaitReason::ChanRecv));
         drop(tx);
         h.await.unwrap();
@@ -335,18 +340,7 @@ fn timeout_around_a_future_without_a_wait_reason_records_timer() {
         let h = goroutine::spawn(async {
             let _ = time::timeout(Duration::from_millis(200), std::future::pending::<()>()).await;
         });
-        let id = h.id();
-        let mut reason = None;
-        for _ in 0..100_000 {
-            reason = goroutine::debug::goroutines()
-                .into_iter()
-                .find(|g| g.id == id)
-                .and_then(|g| g.wait_reason);
-            if reason.is_some() {
-                break;
-            }
-            goroutine::yield_now().await;
-        }
+        let reason = first_wait_reason(h.id()).await;
         assert_eq!(reason, Some(goroutine::debug::WaitReason::Timer));
         h.await.unwrap();
     });
