@@ -332,10 +332,11 @@ fn named_goroutines_show_in_debug_listing_with_location() {
     });
 }
 
-#[test]
-fn yield_now_lets_another_goroutine_run_on_one_worker() {
-    // The failure mode is a hang: a yield that did not let the other
-    // goroutine run would loop forever on the single worker.
+/// On one worker, spins with `step` until another goroutine sets a flag:
+/// a hang (caught by `within`) if `step` never lets that goroutine run.
+fn spin_until_another_goroutine_runs<F: Future<Output = ()> + Send>(
+    step: impl Fn() -> F + Send + 'static,
+) {
     within(Duration::from_secs(30), || {
         let rt = rt(1);
         let ran = rt.block_on(rt.spawn(async move {
@@ -343,12 +344,19 @@ fn yield_now_lets_another_goroutine_run_on_one_worker() {
             let f2 = flag.clone();
             goroutine::go!(async move { f2.store(true, SeqCst) });
             while !flag.load(SeqCst) {
-                goroutine::yield_now().await;
+                step().await;
             }
             flag.load(SeqCst)
         }));
         assert!(ran.unwrap());
     });
+}
+
+#[test]
+fn yield_now_lets_another_goroutine_run_on_one_worker() {
+    // The failure mode is a hang: a yield that did not let the other
+    // goroutine run would loop forever on the single worker.
+    spin_until_another_goroutine_runs(goroutine::yield_now);
 }
 
 /// A future that is always ready but spends coop budget, like a channel
@@ -369,19 +377,7 @@ fn a_goroutine_that_always_finds_work_ready_cannot_starve_another() {
     // The failure mode is a hang: without the budget the loop below never
     // returns Pending, and the single worker never runs the goroutine that
     // sets the flag.
-    within(Duration::from_secs(30), || {
-        let rt = rt(1);
-        let ran = rt.block_on(rt.spawn(async move {
-            let flag = Arc::new(AtomicBool::new(false));
-            let f2 = flag.clone();
-            goroutine::go!(async move { f2.store(true, SeqCst) });
-            while !flag.load(SeqCst) {
-                AlwaysReady.await;
-            }
-            flag.load(SeqCst)
-        }));
-        assert!(ran.unwrap());
-    });
+    spin_until_another_goroutine_runs(|| AlwaysReady);
 }
 
 #[test]
