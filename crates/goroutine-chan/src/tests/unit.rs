@@ -1,7 +1,7 @@
 //! Unit tests of the protocol, single-threaded with hand-driven polls so
 //! that Miri runs them quickly. Threaded behaviour is in `tests/`.
 
-use crate::{bounded, select, unbounded, Receiver, SendError, TryRecvError, TrySendError};
+use crate::{bounded, select, unbounded, Receiver, SendError, Sender, TryRecvError, TrySendError};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -601,6 +601,24 @@ async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     .await
 }
 
+/// Sends 1 on `a`, checks that this was the select's `wakes`-th wake-up
+/// (the receive on `a` was registered), and polls the select again.
+fn send_one_on_a<F: Future + Unpin>(
+    fut: &mut F,
+    w: &Waker,
+    atx: &Sender<i32>,
+    count: &CountingWaker,
+    wakes: usize,
+) -> Poll<F::Output> {
+    atx.try_send(1).unwrap();
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        wakes,
+        "the send must wake the select"
+    );
+    poll(fut, w)
+}
+
 #[test]
 fn arm_committed_by_one_operation_still_registers_its_other_waiting_one() {
     // In the first poll the arm's receive on `a` finds nothing (and may
@@ -622,13 +640,10 @@ fn arm_committed_by_one_operation_still_registers_its_other_waiting_one() {
         }
     });
     assert!(poll(&mut fut, &w).is_pending());
-    atx.try_send(1).unwrap();
     assert_eq!(
-        count.0.load(Ordering::SeqCst),
-        1,
-        "the send must wake the select"
+        send_one_on_a(&mut fut, &w, &atx, &count, 1),
+        Poll::Ready((Some(1), Some(2)))
     );
-    assert_eq!(poll(&mut fut, &w), Poll::Ready((Some(1), Some(2))));
 }
 
 #[test]
@@ -646,13 +661,10 @@ fn arm_committed_beside_default_still_registers_its_other_waiting_one() {
         }
     });
     assert!(poll(&mut fut, &w).is_pending());
-    atx.try_send(1).unwrap();
     assert_eq!(
-        count.0.load(Ordering::SeqCst),
-        1,
-        "the send must wake the select"
+        send_one_on_a(&mut fut, &w, &atx, &count, 1),
+        Poll::Ready(Some((Some(1), Some(2))))
     );
-    assert_eq!(poll(&mut fut, &w), Poll::Ready(Some((Some(1), Some(2)))));
 }
 
 #[test]
@@ -671,13 +683,10 @@ fn one_armed_select_whose_arm_parks_then_commits_is_woken() {
         }
     });
     assert!(poll(&mut fut, &w).is_pending());
-    atx.try_send(1).unwrap();
     assert_eq!(
-        count.0.load(Ordering::SeqCst),
-        1,
-        "the send must wake the select"
+        send_one_on_a(&mut fut, &w, &atx, &count, 1),
+        Poll::Ready((Some(1), Some(2)))
     );
-    assert_eq!(poll(&mut fut, &w), Poll::Ready((Some(1), Some(2))));
 }
 
 #[test]
@@ -715,13 +724,10 @@ fn parked_select_whose_arm_commits_later_is_woken_for_its_other_operation() {
     Waker::from(gate.clone()).wake(); // open the gate
     assert_eq!(count.0.load(Ordering::SeqCst), 1);
     assert!(poll(&mut fut, &w).is_pending());
-    atx.try_send(1).unwrap();
     assert_eq!(
-        count.0.load(Ordering::SeqCst),
-        2,
-        "the send must wake the select"
+        send_one_on_a(&mut fut, &w, &atx, &count, 2),
+        Poll::Ready((Some(1), Some(2)))
     );
-    assert_eq!(poll(&mut fut, &w), Poll::Ready((Some(1), Some(2))));
 }
 
 /// A combinator that polls its child only after the child's own waker
