@@ -9,9 +9,45 @@
 //! cargo run --release -p goroutine-benches --example blocked_ticker -- tokio
 //! ```
 
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
+
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The measurement, the same on every runtime given its `spawn` and
+/// `sleep`: start `ticker` (it counts into `ticks` until `stop`), let it
+/// run, block two tasks' threads for `BLOCK`, and return the ticks counted
+/// meanwhile.
+async fn ticks_while_blocked<J, E, S>(
+    spawn: impl Fn(Task) -> J,
+    sleep: impl FnOnce(Duration) -> S,
+    ticker: impl Future<Output = ()> + Send + 'static,
+    ticks: &AtomicUsize,
+    stop: &AtomicBool,
+) -> usize
+where
+    J: Future<Output = Result<(), E>>,
+    E: Debug,
+    S: Future<Output = ()>,
+{
+    let ticker = spawn(Box::pin(ticker));
+    sleep(Duration::from_millis(20)).await;
+    let before = ticks.load(SeqCst);
+    let blockers: Vec<_> = (0..2)
+        .map(|_| spawn(Box::pin(async { std::thread::sleep(BLOCK) })))
+        .collect();
+    for b in blockers {
+        b.await.unwrap();
+    }
+    let during = ticks.load(SeqCst) - before;
+    stop.store(true, SeqCst);
+    ticker.await.unwrap();
+    during
+}
 
 const WORKERS: usize = 2;
 const BLOCK: Duration = Duration::from_secs(1);
@@ -31,27 +67,17 @@ fn main() {
                 b.blocking_threshold(None);
             }
             let rt = b.build().expect("runtime");
-            rt.block_on(async move {
+            rt.block_on(async {
                 let (t, s) = (ticks.clone(), stop.clone());
-                let ticker = goroutine::spawn(async move {
+                let ticker = async move {
                     let tick = goroutine::time::Ticker::new(PERIOD);
                     while !s.load(SeqCst) {
                         tick.receiver().recv().await;
                         t.fetch_add(1, SeqCst);
                     }
-                });
-                goroutine::time::sleep(Duration::from_millis(20)).await;
-                let before = ticks.load(SeqCst);
-                let blockers: Vec<_> = (0..2)
-                    .map(|_| goroutine::spawn(async { std::thread::sleep(BLOCK) }))
-                    .collect();
-                for b in blockers {
-                    b.await.unwrap();
-                }
-                let during = ticks.load(SeqCst) - before;
-                stop.store(true, SeqCst);
-                ticker.await.unwrap();
-                during
+                };
+                let spawn = |f| goroutine::spawn(f);
+                ticks_while_blocked(spawn, goroutine::time::sleep, ticker, &ticks, &stop).await
             })
         }
         "tokio" => {
@@ -60,28 +86,18 @@ fn main() {
                 .enable_time()
                 .build()
                 .expect("runtime");
-            rt.block_on(async move {
+            rt.block_on(async {
                 let (t, s) = (ticks.clone(), stop.clone());
-                let ticker = tokio::spawn(async move {
+                let ticker = async move {
                     let mut tick = tokio::time::interval(PERIOD);
                     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
                     while !s.load(SeqCst) {
                         tick.tick().await;
                         t.fetch_add(1, SeqCst);
                     }
-                });
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                let before = ticks.load(SeqCst);
-                let blockers: Vec<_> = (0..2)
-                    .map(|_| tokio::spawn(async { std::thread::sleep(BLOCK) }))
-                    .collect();
-                for b in blockers {
-                    b.await.unwrap();
-                }
-                let during = ticks.load(SeqCst) - before;
-                stop.store(true, SeqCst);
-                ticker.await.unwrap();
-                during
+                };
+                let spawn = |f| tokio::spawn(f);
+                ticks_while_blocked(spawn, tokio::time::sleep, ticker, &ticks, &stop).await
             })
         }
         other => {
