@@ -155,6 +155,22 @@ impl Later {
     }
 }
 
+/// Ends an operation's poll: a completed one keeps its unit of coop budget,
+/// a pending one records why its goroutine waits.
+#[inline]
+fn settle<R>(out: Poll<R>, progress: coop::Progress, reason: WaitReason) -> Poll<R> {
+    match out {
+        Poll::Ready(r) => {
+            progress.made_progress();
+            Poll::Ready(r)
+        }
+        Poll::Pending => {
+            set_wait_reason(reason);
+            Poll::Pending
+        }
+    }
+}
+
 /// Result of trying to receive without waiting.
 enum RecvNow<T> {
     Got(T),
@@ -620,16 +636,7 @@ impl<T> Chan<T> {
                 .recv_step(self.cap, key, &mut Plain, cx, &mut later)
         };
         later.run();
-        match out {
-            Poll::Ready(v) => {
-                progress.made_progress();
-                Poll::Ready(v)
-            }
-            Poll::Pending => {
-                set_wait_reason(WaitReason::ChanRecv);
-                Poll::Pending
-            }
-        }
+        settle(out, progress, WaitReason::ChanRecv)
     }
 
     /// [`poll_recv`](Self::poll_recv) inside a `select!` arm.
@@ -662,16 +669,7 @@ impl<T> Chan<T> {
                 .send_step(self.cap, key, value, &mut Plain, cx, &mut later)
         };
         later.run();
-        match out {
-            Poll::Ready(r) => {
-                progress.made_progress();
-                Poll::Ready(r)
-            }
-            Poll::Pending => {
-                set_wait_reason(WaitReason::ChanSend);
-                Poll::Pending
-            }
-        }
+        settle(out, progress, WaitReason::ChanSend)
     }
 
     /// [`poll_send`](Self::poll_send) inside a `select!` arm.
