@@ -77,12 +77,11 @@
 use crate::error::{SendError, TryRecvError, TrySendError};
 use crate::flavors::Buffer;
 use crate::loom::atomic::AtomicU32;
-use crate::loom::{Mutex, MutexGuard};
+use crate::loom::{lock, Mutex, MutexGuard};
 use crate::select::{in_arm, OpCtx, Own, Plain};
 use crate::waiters::{Notify, Side, SlotState, Waiters, NIL};
 use goroutine_runtime::coop;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
-use std::sync::PoisonError;
 use std::task::{ready, Context, Poll, Waker};
 
 /// Capacity used for `unbounded()`.
@@ -620,9 +619,7 @@ impl<T> Chan<T> {
 
     #[inline]
     fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // No code of ours panics while holding the lock, and a waker's clone
-        // that did would leave the state consistent: ignore poisoning.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// Polls a receive whose registration (if any) is `key`.

@@ -58,13 +58,12 @@
 //! pass restarts, so every arm re-parks under a fresh cell.
 
 use crate::loom::atomic::{AtomicU32, Ordering};
-use crate::loom::{thread_local_cell, Arc, Mutex};
+use crate::loom::{lock, thread_local_cell, Arc, Mutex};
 use crate::waiters::Notify;
 use goroutine_runtime::coop;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
 use std::cell::Cell;
 use std::fmt;
-use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 /// Cell value before any arm won.
@@ -147,14 +146,11 @@ impl SelectCell {
 
     /// The select's current waker.
     pub(crate) fn waker(&self) -> Waker {
-        self.waker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.waker).clone()
     }
 
     fn set_waker(&self, waker: &Waker) {
-        let mut w = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut w = lock(&self.waker);
         if !w.will_wake(waker) {
             w.clone_from(waker);
         }

@@ -208,10 +208,54 @@ macro_rules! go {
 
 #[doc(hidden)]
 pub mod __private {
-    //! Used by the attribute macros' expansions; not a public API.
+    //! Used by the attribute macros' expansions and by the sibling crates;
+    //! not a public API.
 
     use std::future::Future;
+    use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
     use std::time::Duration;
+
+    /// Locks a mutex that guards a short critical section (a channel, a
+    /// wait list), ignoring poisoning (their code never panics with the
+    /// state half updated; Go has no poisoning either).
+    ///
+    /// A contended attempt backs off before trying again: 2, 4, ..., 64
+    /// spin-loop hints between tries (126 in all: a few microseconds at
+    /// most),
+    /// then std's `lock`, which spins briefly and sleeps in the kernel.
+    /// Trying again at once, as std's own spin does after one hint, keeps
+    /// pulling the lock's cache line away from the holder, which is writing
+    /// the state beside it; backing off lets the holder finish (Go's
+    /// `lock2` spins 4 x 30 `PAUSE`s for the same reason). Measured on 4
+    /// producers and 4 consumers of one buffered channel on 2 workers:
+    /// about half the time per message of plain `lock`.
+    #[inline]
+    pub fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        match m.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => lock_contended(m),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_contended<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        for round in 0..SPIN_ROUNDS {
+            for _ in 0..2u32 << round {
+                std::hint::spin_loop();
+            }
+            match m.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        m.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tries after backing off in [`lock`] (see there).
+    const SPIN_ROUNDS: u32 = 6;
 
     use crate::runtime::{install_global, Builder};
     use crate::scheduler::DeadlockAction;
@@ -260,5 +304,45 @@ pub mod __private {
         let out = rt.block_on(future);
         rt.shutdown_timeout(Duration::from_secs(1));
         out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::lock;
+        use std::sync::{Arc, Barrier, Mutex};
+        use std::time::Duration;
+
+        #[test]
+        fn lock_returns_the_guard_of_a_poisoned_mutex() {
+            let m = Arc::new(Mutex::new(1));
+            let m2 = m.clone();
+            let _ = std::thread::spawn(move || {
+                let mut g = m2.lock().unwrap();
+                *g = 2;
+                panic!("poison it");
+            })
+            .join();
+            assert!(m.is_poisoned());
+            assert_eq!(*lock(&m), 2);
+        }
+
+        #[test]
+        fn contended_lock_waits_for_the_holder_and_sees_its_writes() {
+            let m = Arc::new(Mutex::new(0));
+            let held = Arc::new(Barrier::new(2));
+            let holder = {
+                let (m, held) = (m.clone(), held.clone());
+                std::thread::spawn(move || {
+                    let mut g = m.lock().unwrap();
+                    held.wait();
+                    // Long enough that `lock` passes its spins and sleeps.
+                    std::thread::sleep(Duration::from_millis(20));
+                    *g = 7;
+                })
+            };
+            held.wait();
+            assert_eq!(*lock(&m), 7);
+            holder.join().unwrap();
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! ([`std_sync`]); they are not modelled.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::{atomic, Arc, Mutex, MutexGuard};
+pub(crate) use std::sync::{atomic, Arc, Mutex};
 
 #[cfg(loom)]
 pub(crate) use ::loom::sync::{atomic, Arc, Mutex, MutexGuard};
@@ -15,22 +15,23 @@ pub(crate) use ::loom::sync::{atomic, Arc, Mutex, MutexGuard};
 /// std's types, also under loom: the context tree (loom has no `Weak`)
 /// and `OnceCell`'s storage are not modelled.
 pub(crate) mod std_sync {
-    pub(crate) use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+    pub(crate) use std::sync::{Arc, Mutex, OnceLock, Weak};
 }
 
-/// Locks a std mutex, ignoring poisoning (see [`lock`]).
-pub(crate) fn lock_std<T>(m: &std_sync::Mutex<T>) -> std_sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
+/// Locks a std mutex, ignoring poisoning (see [`lock`]), in both builds.
+pub(crate) use goroutine_runtime::__private::lock as lock_std;
 
-/// Locks `m`, ignoring poisoning.
+/// Locks `m`, ignoring poisoning; a contended try backs off first (see
+/// `goroutine_runtime::__private::lock`).
 ///
 /// The mutexes of this crate guard wait lists only, and no code panics while
 /// holding one with a list half updated, so a poisoned list is still
 /// consistent; Go has no poisoning either.
+#[cfg(not(loom))]
+pub(crate) use goroutine_runtime::__private::lock;
+
+/// Locks `m`, ignoring poisoning (see the non-loom `lock`).
+#[cfg(loom)]
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     match m.lock() {
         Ok(guard) => guard,
