@@ -34,6 +34,14 @@
 //! (c) else a buffer with room takes it; (d) else the sender parks with its
 //! value in its slot.
 //!
+//! **Fast paths**: a plain operation (not a `select!` arm) with no
+//! registration first tries the two commonest cases inline, under the same
+//! lock: a receive that finds a buffered value while no sender waits (so
+//! (a) without the refill), and a send into an open channel with room while
+//! no receiver waits ((c) with nobody to hand to). Same outcome as the
+//! general path, without its bookkeeping; shorter critical sections also
+//! mean less waiting for the lock when several workers share a channel.
+//!
 //! **Close**: every waiter is completed as closed (a parked sender's value
 //! stays in its slot for its owner to return) and woken after unlocking,
 //! in one pass; buffered values stay receivable. Dropping the last receiver
@@ -316,6 +324,27 @@ impl<T> State<T> {
         };
         later.wake = waker_of(&mut slot.notify);
         value
+    }
+
+    /// The common receive on a buffered channel: a value is buffered and
+    /// no sender waits (so no refill). `None`: take the general path.
+    #[inline(always)]
+    fn pop_quietly(&mut self) -> Option<T> {
+        if self.waiters.front(Side::Send) != NIL {
+            return None;
+        }
+        self.buf.pop_front()
+    }
+
+    /// The common send on a buffered channel: open, no receiver waits, and
+    /// there is room. `Err`: take the general path.
+    #[inline(always)]
+    fn push_quietly(&mut self, value: T, cap: usize) -> Result<(), T> {
+        if self.closed || self.waiters.front(Side::Recv) != NIL || self.buf.len() >= cap {
+            return Err(value);
+        }
+        self.buf.push_back(value, cap);
+        Ok(())
     }
 
     #[inline]
@@ -629,8 +658,15 @@ impl<T> Chan<T> {
         let out = if in_arm() {
             self.poll_recv_in_arm(key, cx, &mut later)
         } else {
-            self.lock()
-                .recv_step(self.cap, key, &mut Plain, cx, &mut later)
+            let mut st = self.lock();
+            if *key == NIL {
+                if let Some(v) = st.pop_quietly() {
+                    drop(st);
+                    progress.made_progress();
+                    return Poll::Ready(Some(v));
+                }
+            }
+            st.recv_step(self.cap, key, &mut Plain, cx, &mut later)
         };
         later.run();
         settle(out, progress, WaitReason::ChanRecv)
@@ -662,8 +698,20 @@ impl<T> Chan<T> {
         let out = if in_arm() {
             self.poll_send_in_arm(key, value, cx, &mut later)
         } else {
-            self.lock()
-                .send_step(self.cap, key, value, &mut Plain, cx, &mut later)
+            let mut st = self.lock();
+            if *key == NIL {
+                if let Some(v) = value.take() {
+                    match st.push_quietly(v, self.cap) {
+                        Ok(()) => {
+                            drop(st);
+                            progress.made_progress();
+                            return Poll::Ready(Ok(()));
+                        }
+                        Err(v) => *value = Some(v),
+                    }
+                }
+            }
+            st.send_step(self.cap, key, value, &mut Plain, cx, &mut later)
         };
         later.run();
         settle(out, progress, WaitReason::ChanSend)
@@ -721,8 +769,13 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut st = self.lock();
+        if let Some(v) = st.pop_quietly() {
+            return Ok(v);
+        }
         let mut later = Later::new();
-        let out = self.lock().recv_now(self.cap, &mut Plain, &mut later);
+        let out = st.recv_now(self.cap, &mut Plain, &mut later);
+        drop(st);
         later.run();
         match out {
             RecvNow::Got(v) => Ok(v),
@@ -732,10 +785,14 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let mut st = self.lock();
+        let value = match st.push_quietly(value, self.cap) {
+            Ok(()) => return Ok(()),
+            Err(v) => v,
+        };
         let mut later = Later::new();
-        let out = self
-            .lock()
-            .send_now(value, self.cap, &mut Plain, &mut later);
+        let out = st.send_now(value, self.cap, &mut Plain, &mut later);
+        drop(st);
         later.run();
         match out {
             SendNow::Sent => Ok(()),
