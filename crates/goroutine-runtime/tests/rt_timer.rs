@@ -146,3 +146,72 @@ fn many_timers_with_equal_deadlines_all_fire() {
         assert_eq!(goroutine::timer::pending(), 0);
     });
 }
+
+/// A goroutine woken by a timer while older goroutines wait in the global
+/// queue runs after them, not before: the driver's wake-ups queue behind
+/// the injector instead of overtaking it through the local queue, which a
+/// busy worker serves first (the p99 latency of a server with more
+/// connections than the local ring holds).
+#[test]
+fn a_timer_wake_up_queues_behind_goroutines_already_in_the_global_queue() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    const INJECTED: usize = 3_000;
+    // One worker and no monitor: nothing else moves goroutines around.
+    let rt = Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let handle = rt.handle();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let all_spawned = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen = rt.block_on({
+        let (ran, all_spawned, stop) = (ran.clone(), all_spawned.clone(), stop.clone());
+        async move {
+            // Keep the worker's local queue busy, so the global queue is
+            // served only once every 61 ticks.
+            for _ in 0..50 {
+                let stop = stop.clone();
+                goroutine::spawn(async move {
+                    while !stop.load(SeqCst) {
+                        goroutine::yield_now().await;
+                    }
+                });
+            }
+            // From a plain thread: every spawn goes to the global queue.
+            let spawner = {
+                let (ran, all_spawned) = (ran.clone(), all_spawned.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..INJECTED {
+                        let ran = ran.clone();
+                        drop(handle.spawn(async move {
+                            ran.fetch_add(1, SeqCst);
+                        }));
+                    }
+                    all_spawned.store(true, SeqCst);
+                })
+            };
+            let seen = goroutine::spawn(async move {
+                loop {
+                    // Armed after every injected goroutine was queued: its
+                    // wake-up must come after all of them.
+                    let armed = all_spawned.load(SeqCst);
+                    sleep_until(Instant::now() + Duration::from_millis(1)).await;
+                    if armed {
+                        stop.store(true, SeqCst);
+                        return ran.load(SeqCst);
+                    }
+                }
+            })
+            .await
+            .unwrap();
+            spawner.join().unwrap();
+            seen
+        }
+    });
+    assert_eq!(
+        seen, INJECTED,
+        "the timer's goroutine overtook the global queue"
+    );
+}
