@@ -601,6 +601,16 @@ async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     .await
 }
 
+/// Channels `a`, empty, and `b`, holding 2, both of capacity 1: an arm
+/// `join2(a.recv(), b.recv())` finds `b` ready and has to wait for `a`.
+type Pair = (Sender<i32>, Receiver<i32>);
+fn a_empty_b_holding_two() -> (Pair, Pair) {
+    let (atx, arx) = bounded::<i32>(1);
+    let (btx, brx) = bounded::<i32>(1);
+    btx.try_send(2).unwrap();
+    ((atx, arx), (btx, brx))
+}
+
 /// Sends 1 on `a`, checks that this was the select's `wakes`-th wake-up
 /// (the receive on `a` was registered), and polls the select again.
 fn send_one_on_a<F: Future + Unpin>(
@@ -625,10 +635,8 @@ fn arm_committed_by_one_operation_still_registers_its_other_waiting_one() {
     // not park yet), then its receive on `b` takes a value, which commits
     // the arm. The receive on `a` must still end up registered, or the
     // send below would wake nobody.
-    let (atx, arx) = bounded::<i32>(1);
-    let (btx, brx) = bounded::<i32>(1);
+    let ((atx, arx), (_btx, brx)) = a_empty_b_holding_two();
     let (_ntx, nrx) = bounded::<i32>(1);
-    btx.try_send(2).unwrap();
     let (count, w) = counting();
     let mut fut = pin!(async {
         select! {
@@ -650,9 +658,7 @@ fn arm_committed_by_one_operation_still_registers_its_other_waiting_one() {
 fn arm_committed_beside_default_still_registers_its_other_waiting_one() {
     // As above with `default`: the arm won (its receive on `b` moved a
     // value), so `default` must not run and the receive on `a` must wait.
-    let (atx, arx) = bounded::<i32>(1);
-    let (btx, brx) = bounded::<i32>(1);
-    btx.try_send(2).unwrap();
+    let ((atx, arx), (_btx, brx)) = a_empty_b_holding_two();
     let (count, w) = counting();
     let mut fut = pin!(async {
         select! {
@@ -673,9 +679,7 @@ fn one_armed_select_whose_arm_parks_then_commits_is_woken() {
     // select's cell, then its receive on `b` claims that cell. The parked
     // registration is dead from then on (counterparties skip a claimed
     // cell), so the winner must be driven again to register as its own.
-    let (atx, arx) = bounded::<i32>(1);
-    let (btx, brx) = bounded::<i32>(1);
-    btx.try_send(2).unwrap();
+    let ((atx, arx), (_btx, brx)) = a_empty_b_holding_two();
     let (count, w) = counting();
     let mut fut = pin!(async {
         select! {
@@ -696,10 +700,8 @@ fn parked_select_whose_arm_commits_later_is_woken_for_its_other_operation() {
     // nothing). Second poll, in one pass: the gate is open, the receive on
     // `b` takes a value and commits the arm, whose receive on `a` is still
     // parked under the now claimed cell.
-    let (atx, arx) = bounded::<i32>(1);
-    let (btx, brx) = bounded::<i32>(1);
+    let ((atx, arx), (_btx, brx)) = a_empty_b_holding_two();
     let (_ntx, nrx) = bounded::<i32>(1);
-    btx.try_send(2).unwrap();
     let gate = Arc::new(ChildWaker::default());
     let (count, w) = counting();
     let mut fut = pin!(async {
