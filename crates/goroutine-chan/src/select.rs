@@ -62,7 +62,7 @@ use crate::loom::{lock, thread_local_cell, Arc, Mutex};
 use crate::waiters::Notify;
 use goroutine_runtime::coop;
 use goroutine_runtime::debug::{set_wait_reason, WaitReason};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
@@ -281,8 +281,11 @@ impl ArmCtx {
 }
 
 thread_local_cell! {
-    /// The arm being polled on this thread, if any.
-    static ARM: Cell<Option<ArmCtx>> = Cell::new(None);
+    /// The context of the select pass running on this thread, if any. It
+    /// stays in place for a whole pass over the arms: the select rewrites
+    /// the per-arm fields before each arm, and operations borrow it where
+    /// it is, so nothing is moved in or out per arm.
+    static ARM: RefCell<Option<ArmCtx>> = RefCell::new(None);
 }
 
 thread_local_cell! {
@@ -293,31 +296,11 @@ thread_local_cell! {
     static IN_ARM: Cell<bool> = Cell::new(false);
 }
 
-/// Takes the arm context out of the thread-local (`None` outside a select).
-#[inline]
-fn take_arm() -> Option<ArmCtx> {
-    if !IN_ARM.with(Cell::get) {
-        return None;
-    }
-    IN_ARM.with(|f| f.set(false));
-    ARM.with(Cell::take)
-}
-
-/// Puts `ctx` in place as the arm context of this thread.
-#[inline]
-fn put_arm(ctx: Option<ArmCtx>) {
-    if ctx.is_none() && !IN_ARM.with(Cell::get) {
-        return;
-    }
-    IN_ARM.with(|f| f.set(ctx.is_some()));
-    ARM.with(|c| c.set(ctx));
-}
-
-/// A channel operation's view of the select it runs in, if any: taken out
-/// of the thread-local for the length of one poll by [`Own::with`], which
-/// puts it back.
-pub(crate) struct Own {
-    ctx: Option<ArmCtx>,
+/// A channel operation's view of the select it runs in, if any: borrowed
+/// in place from the thread-local for the length of one poll by
+/// [`Own::with`].
+pub(crate) struct Own<'a> {
+    ctx: Option<&'a mut ArmCtx>,
     /// A claim was reverted: the select must poll all its arms again.
     wake_self: bool,
 }
@@ -390,7 +373,7 @@ impl OpCtx for Plain {
     }
 }
 
-impl OpCtx for Own {
+impl OpCtx for Own<'_> {
     fn claim(&mut self) -> bool {
         match &mut self.ctx {
             None => true,
@@ -449,24 +432,24 @@ impl OpCtx for Own {
     }
 }
 
-impl Own {
+impl Own<'_> {
     /// Runs one operation's poll inside a select arm with the arm's context,
-    /// taken out of the thread-local and put back in one access. Nothing in
-    /// `op` polls another arm (it locks one channel and defers wakers and
-    /// drops to after the unlock), so the context is never looked for while
-    /// it is out.
+    /// borrowed where it lies in the thread-local. Nothing in `op` polls
+    /// another arm or future (it locks one channel and defers wakers and
+    /// drops to after the unlock), so nothing looks for the context while
+    /// it is borrowed.
     #[inline]
-    pub(crate) fn with<R>(cx: &Context<'_>, op: impl FnOnce(&mut Own) -> R) -> R {
+    pub(crate) fn with<R>(cx: &Context<'_>, op: impl FnOnce(&mut Own<'_>) -> R) -> R {
         let (out, wake_self) = ARM.with(|c| {
+            let mut slot = c.borrow_mut();
             let mut own = Own {
-                ctx: c.take(),
+                ctx: slot.as_mut(),
                 wake_self: false,
             };
             let out = op(&mut own);
             if let Some(ctx) = &mut own.ctx {
                 ctx.end_operation();
             }
-            c.set(own.ctx);
             (out, own.wake_self)
         });
         // Outside the thread-local access: a foreign executor's waker may
@@ -485,36 +468,102 @@ impl Own {
     }
 }
 
-/// Puts an arm context in place for one arm's poll, with the context of any
-/// enclosing select as its parent, and restores that one afterwards, also
-/// on unwind.
-struct ArmGuard {
+/// One pass of a select over its arms: puts the select's context in place
+/// in the thread-local for the whole pass, with the context of any
+/// enclosing select as its parent, and restores that one when the pass
+/// ends, also on unwind.
+struct Pass {
     active: bool,
 }
 
-impl ArmGuard {
-    fn enter(mut ctx: ArmCtx) -> ArmGuard {
-        ctx.parent = take_arm().map(Box::new);
-        put_arm(Some(ctx));
-        ArmGuard { active: true }
+/// What one arm's poll left in the context.
+struct ArmOutcome {
+    /// An operation of the arm declined to park.
+    declined: bool,
+    /// An operation of the arm claimed the select.
+    committed: bool,
+    /// The select has a claim cell.
+    has_cell: bool,
+    /// The arm the cell is claimed for, if any.
+    winner: Option<usize>,
+}
+
+impl Pass {
+    fn enter(cell: Option<Arc<SelectCell>>, can_park: bool, select_waker: WakerId) -> Pass {
+        ARM.with(|c| {
+            let mut slot = c.borrow_mut();
+            let mut ctx = ArmCtx::new(cell, 0, can_park, false, select_waker);
+            ctx.parent = slot.take().map(Box::new);
+            *slot = Some(ctx);
+        });
+        IN_ARM.with(|f| f.set(true));
+        Pass { active: true }
     }
 
-    fn leave(mut self, arm: u8) -> ArmCtx {
+    /// Runs `f` on this pass's context.
+    #[inline]
+    fn ctx<R>(&self, f: impl FnOnce(&mut ArmCtx) -> R) -> R {
+        ARM.with(|c| {
+            f(c.borrow_mut()
+                .as_mut()
+                .expect("select: arm context missing"))
+        })
+    }
+
+    /// Makes the context that of arm `arm`, fresh, for its poll.
+    #[inline]
+    fn begin_arm(&self, arm: u8, defer_park: bool) {
+        self.ctx(|ctx| {
+            ctx.arm = arm;
+            ctx.defer_park = defer_park;
+            ctx.declined = false;
+            ctx.committed = false;
+            ctx.fresh = false;
+        });
+    }
+
+    #[inline]
+    fn end_arm(&self) -> ArmOutcome {
+        self.ctx(|ctx| ArmOutcome {
+            declined: ctx.declined,
+            committed: ctx.committed,
+            has_cell: ctx.cell.is_some(),
+            winner: ctx.cell.as_ref().and_then(|c| c.winner()),
+        })
+    }
+
+    /// Claims the cell for arm `i` on behalf of a future that is not a
+    /// channel operation of this crate.
+    fn claim_for(&self, i: usize) -> bool {
+        self.ctx(|ctx| match &ctx.cell {
+            None => true,
+            Some(cell) => cell.claim_own(i as u8) != OwnClaim::Lost,
+        })
+    }
+
+    /// Ends the pass; gives back the select's cell.
+    fn leave(mut self) -> Option<Arc<SelectCell>> {
         self.active = false;
-        let mut ctx =
-            take_arm().unwrap_or_else(|| ArmCtx::new(None, arm, true, false, WakerId(0, 0)));
-        put_arm(ctx.parent.take().map(|p| *p));
-        ctx
+        ARM.with(|c| {
+            let mut slot = c.borrow_mut();
+            let mut ctx = slot.take().expect("select: arm context missing");
+            let parent = ctx.parent.take().map(|p| *p);
+            IN_ARM.with(|f| f.set(parent.is_some()));
+            *slot = parent;
+            ctx.cell
+        })
     }
 }
 
-impl Drop for ArmGuard {
+impl Drop for Pass {
     fn drop(&mut self) {
         if self.active {
             let _ = ARM.try_with(|c| {
-                let parent = c.take().and_then(|mut ctx| ctx.parent.take());
-                let _ = IN_ARM.try_with(|f| f.set(parent.is_some()));
-                c.set(parent.map(|p| *p));
+                if let Ok(mut slot) = c.try_borrow_mut() {
+                    let parent = slot.take().and_then(|mut ctx| ctx.parent.take());
+                    let _ = IN_ARM.try_with(|f| f.set(parent.is_some()));
+                    *slot = parent.map(|p| *p);
+                }
             });
         }
     }
@@ -526,7 +575,7 @@ thread_local_cell! {
 }
 
 /// A fast thread-local random number (wyrand), seeded once per thread.
-fn random_u32() -> u32 {
+fn random_u64() -> u64 {
     RNG.with(|s| {
         let mut x = s.get();
         if x == 0 {
@@ -535,7 +584,7 @@ fn random_u32() -> u32 {
         x = x.wrapping_add(0xa076_1d64_78bd_642f);
         s.set(x);
         let t = u128::from(x).wrapping_mul(u128::from(x ^ 0xe703_7ed1_a0b4_28db));
-        ((t >> 64) ^ t) as u32
+        ((t >> 64) ^ t) as u64
     })
 }
 
@@ -551,17 +600,54 @@ fn seed() -> u64 {
     0x2545_f491_4f6c_dd1d
 }
 
-/// A uniformly random set bit of `mask` (non-zero).
-fn pick_random(mask: u64) -> usize {
-    let count = mask.count_ones();
-    // Lemire's multiply-shift: bias at most count / 2^32.
-    let mut nth = ((u64::from(random_u32()) * u64::from(count)) >> 32) as u32;
-    let mut m = mask;
-    while nth > 0 {
-        m &= m - 1;
-        nth -= 1;
+/// Picks arms in a uniformly random order, drawing one random word for
+/// several picks: the word is a fraction in [0, 1); multiplying it by the
+/// number of candidates gives the pick in the high half and leaves the
+/// fraction for the next pick in the low half. A pick from at most 64
+/// candidates uses up at most 6 of the word's 64 bits, so after the
+/// [`PICKS_PER_WORD`] picks a word serves, at least 40 bits are left and
+/// the bias of a pick stays below count / 2^40 (one draw per pick with
+/// Lemire's 32-bit multiply-shift, used before, had count / 2^32).
+struct Shuffle {
+    word: u64,
+    /// Picks `word` can still serve.
+    picks_left: u8,
+}
+
+/// See [`Shuffle`].
+const PICKS_PER_WORD: u8 = 4;
+
+impl Shuffle {
+    fn new() -> Shuffle {
+        Shuffle {
+            word: 0,
+            picks_left: 0,
+        }
     }
-    m.trailing_zeros() as usize
+
+    /// A uniformly random set bit of `mask`, which has `count` (> 0) bits
+    /// set.
+    #[inline]
+    fn pick(&mut self, mask: u64, count: u32) -> usize {
+        debug_assert_eq!(mask.count_ones(), count);
+        if count == 1 {
+            return mask.trailing_zeros() as usize;
+        }
+        if self.picks_left == 0 {
+            self.word = random_u64();
+            self.picks_left = PICKS_PER_WORD;
+        }
+        self.picks_left -= 1;
+        let wide = u128::from(self.word) * u128::from(count);
+        self.word = wide as u64;
+        let mut nth = (wide >> 64) as u32;
+        let mut m = mask;
+        while nth > 0 {
+            m &= m - 1;
+            nth -= 1;
+        }
+        m.trailing_zeros() as usize
+    }
 }
 
 /// What one poll of one arm gave (built by the `select!` expansion).
@@ -656,69 +742,66 @@ impl Select {
             // Already parked: arms check their registrations in one pass.
             let mut second_pass = self.cell.is_some() && !first_pass_only;
             let select_waker = WakerId::of(cx.waker());
+            let pass = Pass::enter(self.cell.take(), !first_pass_only, select_waker);
             let mut left = self.enabled;
+            let mut left_count = left.count_ones();
             let mut declined = 0u64;
-            loop {
+            let mut order = Shuffle::new();
+            let step = loop {
                 if left == 0 {
                     if second_pass || first_pass_only || declined == 0 {
-                        break;
+                        break Step::Exhausted;
                     }
                     left = declined & self.enabled;
+                    left_count = left.count_ones();
                     declined = 0;
                     second_pass = true;
                     // Created here, with the select's own waker, so that an
                     // operation under a combinator can park in this pass.
-                    self.cell
-                        .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
+                    pass.ctx(|ctx| {
+                        ctx.cell
+                            .get_or_insert_with(|| Arc::new(SelectCell::new(cx.waker().clone())));
+                    });
                     continue;
                 }
                 let i = if self.biased {
                     left.trailing_zeros() as usize
                 } else {
-                    pick_random(left)
+                    order.pick(left, left_count)
                 };
                 left &= !(1 << i);
+                left_count -= 1;
                 // The first pass's last arm may park at once: no arm before
                 // it was ready, and the second pass would park it anyway (a
                 // one-armed select thus takes one pass, not two).
                 let defer_park = !second_pass && left != 0;
-                let guard = ArmGuard::enter(ArmCtx::new(
-                    self.cell.take(),
-                    i as u8,
-                    !first_pass_only,
-                    defer_park,
-                    select_waker,
-                ));
+                pass.begin_arm(i as u8, defer_park);
                 let polled = arms(i, cx);
-                let ctx = guard.leave(i as u8);
-                if ctx.declined {
+                let arm = pass.end_arm();
+                if arm.declined {
                     declined |= 1 << i;
                 }
-                let had_cell = ctx.cell.is_some();
-                self.cell = ctx.cell;
                 match polled {
                     ArmPoll::Ready(out) => {
-                        if ctx.committed || self.claim_for(i) {
-                            return Poll::Ready(Some(out));
+                        if arm.committed || pass.claim_for(i) {
+                            break Step::Ready(out);
                         }
                         // Another arm won at the same moment; this future is
-                        // finished, so it can never run again.
-                        drop(out);
+                        // finished, so it can never run again (its output is
+                        // dropped once the pass has ended).
                         self.enabled &= !(1 << i);
-                        continue 'outer;
+                        break Step::Again(Some(out));
                     }
                     ArmPoll::Mismatch => {
                         self.enabled &= !(1 << i);
-                        let claimed_for_it =
-                            self.cell.as_ref().is_some_and(|c| c.winner() == Some(i));
-                        if had_cell && (ctx.committed || claimed_for_it) {
+                        if arm.has_cell && (arm.committed || arm.winner == Some(i)) {
                             // The cell is claimed for a disabled arm: abandon
                             // it and let every arm park again under a new one.
-                            self.cell = None;
-                            continue 'outer;
+                            drop(pass.ctx(|ctx| ctx.cell.take()));
+                            break Step::Again(None);
                         }
                     }
-                    ArmPoll::Pending if ctx.committed => {
+                    ArmPoll::Pending if arm.committed => {
                         // The arm won, but an operation of it that came
                         // before the committing one may have declined to
                         // park, or parked under the cell it has just claimed
@@ -726,13 +809,22 @@ impl Select {
                         // the winner again at once, plainly, so that every
                         // operation it waits on is registered as its own.
                         self.winner = Some(i as u8);
-                        continue 'outer;
+                        break Step::Again(None);
                     }
                     ArmPoll::Pending => {}
                 }
-                if self.cell.as_ref().is_some_and(|c| c.is_claimed()) {
+                if arm.winner.is_some() {
+                    break Step::Again(None);
+                }
+            };
+            self.cell = pass.leave();
+            match step {
+                Step::Ready(out) => return Poll::Ready(Some(out)),
+                Step::Again(lost) => {
+                    drop(lost);
                     continue 'outer;
                 }
+                Step::Exhausted => {}
             }
             if self.has_default {
                 if !coop::has_budget_remaining() {
@@ -755,15 +847,17 @@ impl Select {
             return Poll::Pending;
         }
     }
+}
 
-    /// Claims our cell for arm `i` on behalf of a future that is not a
-    /// channel operation of this crate.
-    fn claim_for(&self, i: usize) -> bool {
-        match &self.cell {
-            None => true,
-            Some(cell) => cell.claim_own(i as u8) != OwnClaim::Lost,
-        }
-    }
+/// How a pass over the arms ended.
+enum Step<O> {
+    /// An arm won with this output.
+    Ready(O),
+    /// Start the poll over (a winner is known, or the cell was claimed or
+    /// abandoned); the output of an arm that lost a race is dropped.
+    Again(Option<O>),
+    /// Every arm was polled and none is ready.
+    Exhausted,
 }
 
 #[cfg(all(test, not(loom)))]
@@ -771,16 +865,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pick_random_only_returns_set_bits_and_reaches_each() {
+    fn shuffle_picks_only_set_bits_and_reaches_each() {
         let mask = 0b1010_0110u64;
         let mut seen = 0u64;
+        let mut order = Shuffle::new();
         for _ in 0..if cfg!(miri) { 200 } else { 2000 } {
-            let i = pick_random(mask);
+            let i = order.pick(mask, mask.count_ones());
             assert!(mask & (1 << i) != 0);
             seen |= 1 << i;
         }
         assert_eq!(seen, mask);
-        assert_eq!(pick_random(1 << 63), 63);
+        assert_eq!(order.pick(1 << 63, 1), 63);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "statistical: needs many draws")]
+    fn shuffle_orders_four_arms_in_each_of_the_24_orders_equally_often() {
+        // Draw whole orders of 4 arms, as a select's pass does, and count
+        // each of the 4! orders. Each count is Binomial(n, 1/24); a count
+        // more than 6 standard deviations from n/24 has a chance below
+        // 2e-9, so with 24 counts a correct shuffle fails this test with a
+        // chance below 5e-8, while a shuffle that reused its bits badly (or
+        // favoured an arm by a few percent) shows up as several sigmas.
+        let n = 240_000u32;
+        let mut counts = [0u32; 24];
+        let mut order = Shuffle::new();
+        for _ in 0..n {
+            let mut left = 0b1111u64;
+            let mut code = 0usize;
+            while left != 0 {
+                let i = order.pick(left, left.count_ones());
+                // Position of `i` among the arms still left: a digit of the
+                // order's number in the factorial number system.
+                let digit = (left & ((1 << i) - 1)).count_ones() as usize;
+                code = code * (left.count_ones() as usize) + digit;
+                left &= !(1 << i);
+            }
+            counts[code] += 1;
+        }
+        let expected = f64::from(n) / 24.0;
+        let sigma = (expected * (1.0 - 1.0 / 24.0)).sqrt();
+        for (code, &c) in counts.iter().enumerate() {
+            assert!(
+                (f64::from(c) - expected).abs() < 6.0 * sigma,
+                "order {code} drawn {c} times, expected {expected:.0} +- {sigma:.0}: {counts:?}"
+            );
+        }
     }
 
     #[test]
