@@ -6,13 +6,15 @@
 //! The word holds `permits << 1 | WAITERS`; parked acquires wait in a FIFO
 //! [`List`] under a small std mutex, each recording how many permits it
 //! needs and its *ticket*: tickets count up in the order waiters join the
-//! line. A grant takes the permits out of the word, removes the waiter from
-//! the list and publishes its ticket in `served`. Grants go strictly front
-//! to back, so `served >= ticket` tells a waiter lock-free that it was
-//! served (a waiter that left the line earlier no longer asks); only a
-//! waiter still unserved takes the lock to store a new waker. Without the
-//! tickets each contended acquire took the list lock three times (join,
-//! check after the wake, grant) instead of two.
+//! line. A grant takes the permits out of the word (or, when a release finds
+//! waiters, straight from the release, which hands them to the front of the
+//! line under the lock), removes the waiter from the list and publishes its
+//! ticket in `served`. Grants go strictly front to back, so
+//! `served >= ticket` tells a waiter lock-free that it was served (a waiter
+//! that left the line earlier no longer asks); only a waiter still unserved
+//! takes the lock to store a new waker. Without the tickets each contended
+//! acquire took the list lock three times (join, check after the wake,
+//! grant) instead of two.
 //!
 //! # Invariants
 //!
@@ -380,12 +382,54 @@ impl Semaphore {
         if n == 0 {
             return;
         }
+        // Relaxed: a hint; `release_to_line` decides under the list lock.
+        if self.state.load(Relaxed) & WAITERS != 0 {
+            return self.release_to_line(n);
+        }
         // Release: publishes the holder's work to the next taker. These
         // permits were taken from this word, so this cannot overflow.
         let prev = self.state.fetch_add(n << SHIFT, Release);
         if prev & WAITERS != 0 {
             self.serve_waiters();
         }
+    }
+
+    /// Gives `n` permits back while waiters wait: under the list lock, they
+    /// go straight to the front of the line, as far as they cover it, and
+    /// only what is left passes through the word. On a contended semaphore
+    /// (the line rarely empties) a release then makes no read-modify-write
+    /// on the word at all, where going through it took two (the add, and
+    /// the grant's take), both on a cache line the other workers keep
+    /// pulling back.
+    #[cold]
+    fn release_to_line(&self, n: usize) {
+        let mut line = lock(&self.waiters);
+        let list = &mut line.list;
+        let mut wakers = WakeList::new();
+        let mut in_hand = n;
+        while let Some(front) = list.front() {
+            let need = list.get(front).state.permits;
+            if need > in_hand {
+                break;
+            }
+            in_hand -= need;
+            let waiter = list.remove(front);
+            // Release: publishes the grant, and the work this holder did
+            // before giving the permits back, to the waiter's Acquire load
+            // in `poll_acquire`.
+            self.served.store(waiter.state.ticket, Release);
+            wakers.push(waiter.waker);
+        }
+        if in_hand > 0 {
+            // Release: as in `release`.
+            self.state.fetch_add(in_hand << SHIFT, Release);
+        }
+        // The word (with what was left, or with permits returned lock-free
+        // meanwhile) may cover the new front; and if the line is empty now,
+        // `WAITERS` must go (invariants 1 and 2).
+        self.grant_locked_into(list, &mut wakers);
+        drop(line);
+        wakers.wake_all();
     }
 
     #[cold]
@@ -400,6 +444,12 @@ impl Semaphore {
     /// waiter (restoring invariant 2); clears `WAITERS` if it empties.
     fn grant_locked(&self, list: &mut WaitList) -> WakeList {
         let mut wakers = WakeList::new();
+        self.grant_locked_into(list, &mut wakers);
+        wakers
+    }
+
+    /// [`grant_locked`](Self::grant_locked), adding to `wakers`.
+    fn grant_locked_into(&self, list: &mut WaitList, wakers: &mut WakeList) {
         'serve: while let Some(front) = list.front() {
             let need = list.get(front).state.permits;
             let mut s = self.state.load(Relaxed);
@@ -424,10 +474,9 @@ impl Semaphore {
             self.served.store(waiter.state.ticket, Release);
             wakers.push(waiter.waker);
         }
-        if list.is_empty() {
+        if list.is_empty() && self.state.load(Relaxed) & WAITERS != 0 {
             self.state.fetch_and(!WAITERS, Relaxed);
         }
-        wakers
     }
 
     /// One poll of an acquire of `n` permits; `queued` is its place in

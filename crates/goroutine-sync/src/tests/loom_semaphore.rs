@@ -57,3 +57,37 @@ fn served_waiter_sees_the_holders_writes() {
         assert_eq!(sem.available_permits(), 1);
     });
 }
+
+/// A waiter handed its permit straight by a release (`release_to_line`)
+/// and polled without being woken (a `select!` or `join` sibling woke its
+/// goroutine) gets the permit, and sees what the holder wrote. (Only the
+/// `served` ticket orders the two on that path; note that loom explores
+/// too few stale reads here to fail when that store is made `Relaxed`.)
+#[test]
+fn waiter_polled_without_a_wake_sees_the_holders_writes() {
+    use ::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::task::Poll;
+    ::loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let data = Arc::new(AtomicUsize::new(0));
+        let held = sem.try_acquire_many(1).unwrap();
+        let waiter = {
+            let (sem, data) = (sem.clone(), data.clone());
+            thread::spawn(move || {
+                let mut f = sem.acquire();
+                loop {
+                    if let Poll::Ready(_p) = poll_once(&mut f) {
+                        // Relaxed on purpose: only the semaphore orders it.
+                        assert_eq!(data.load(Relaxed), 1);
+                        break;
+                    }
+                    thread::yield_now();
+                }
+            })
+        };
+        data.store(1, Relaxed);
+        drop(held);
+        waiter.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
