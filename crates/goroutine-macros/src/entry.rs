@@ -23,6 +23,7 @@
 //!    #[attrs] [#[test]] vis fn name() -> R {
 //!        async fn __goroutine_entry() -> R { body }
 //!        ::goroutine::__private::run_main(EntryConfig { .. }, __goroutine_entry())
+//!        // `run_program` for the program's own `fn main` (a panic exits 2)
 //!    }
 //!    ```
 //!
@@ -560,7 +561,13 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
         .krate
         .as_ref()
         .map_or_else(|| quote!(::goroutine), ToTokens::to_token_stream);
-    let runner = Ident::new(kind.runner(), Span::call_site());
+    // The program's own `main` exits with Go's status 2 when it panics;
+    // another function under `#[goroutine::main]` is just a blocking call.
+    let runner = if kind == Kind::Main && outer_sig.ident == "main" {
+        Ident::new("run_program", Span::call_site())
+    } else {
+        Ident::new(kind.runner(), Span::call_site())
+    };
     let workers = match args.workers {
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
@@ -653,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn main_expands_to_sync_fn_calling_run_main_with_defaults() {
+    fn main_expands_to_sync_fn_calling_run_program_with_defaults() {
         let out = expand_str(
             Kind::Main,
             quote!(),
@@ -666,7 +673,7 @@ mod tests {
         assert!(out.starts_with("fn main ()"), "{out}");
         assert!(out.contains("async fn __goroutine_entry ()"), "{out}");
         assert!(
-            out.contains(":: goroutine :: __private :: run_main"),
+            out.contains(":: goroutine :: __private :: run_program"),
             "{out}"
         );
         assert!(
@@ -688,8 +695,30 @@ mod tests {
         );
         assert!(out.contains("Some (2usize)"), "{out}");
         assert!(out.contains("detect_deadlock : false"), "{out}");
-        assert!(out.contains("my :: rt :: __private :: run_main"), "{out}");
+        assert!(
+            out.contains("my :: rt :: __private :: run_program"),
+            "{out}"
+        );
         assert!(!out.contains(":: goroutine"), "{out}");
+    }
+
+    #[test]
+    fn a_function_other_than_main_calls_run_main_not_run_program() {
+        // Only the program's `main` exits the process when it panics.
+        let out = expand_str(
+            Kind::Main,
+            quote!(),
+            quote!(
+                async fn helper(n: u64) -> u64 {
+                    n
+                }
+            ),
+        );
+        assert!(
+            out.contains(":: goroutine :: __private :: run_main"),
+            "{out}"
+        );
+        assert!(!out.contains("run_program"), "{out}");
     }
 
     #[test]

@@ -73,12 +73,15 @@ use proc_macro::TokenStream;
 ///
 /// A plain `fn main` that starts the runtime, runs the body as the main
 /// goroutine, and returns its result. When `main` returns, every goroutine
-/// still alive is dropped and the worker threads are joined, as in Go.
+/// still alive is dropped and the worker threads are joined, as in Go. If
+/// the main goroutine panics, the process exits at once with status 2 (the
+/// panic message printed as usual), as an unrecovered panic does in Go,
+/// rather than with Rust's 101.
 ///
 /// ```text
 /// #[goroutine::main(workers = 4)]          fn main() -> R {
 /// async fn main() -> R {          ==>          async fn __goroutine_entry() -> R { body }
-///     body                                     ::goroutine::__private::run_main(
+///     body                                     ::goroutine::__private::run_program(
 /// }                                                EntryConfig { workers: Some(4), detect_deadlock: true },
 ///                                                  __goroutine_entry(),
 ///                                              )

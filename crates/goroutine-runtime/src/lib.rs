@@ -298,6 +298,25 @@ pub mod __private {
         out
     }
 
+    /// Body of `#[goroutine::main]` on the program's own `fn main`:
+    /// [`run_main`], except that a panic of the main goroutine ends the
+    /// process at once with exit status 2, as an unrecovered panic does in
+    /// Go (Rust's own status would be 101). The panic hook has printed the
+    /// message by then; goroutines still running are not waited for.
+    #[track_caller]
+    pub fn run_program<F: Future>(config: EntryConfig, future: F) -> F::Output {
+        let rt = build(config, "goroutine-worker", DeadlockAction::Exit);
+        let previous = install_global(Some(rt.handle()));
+        let out =
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(future))) {
+                Ok(out) => out,
+                Err(_) => std::process::exit(2),
+            };
+        install_global(previous);
+        rt.shutdown_timeout(Duration::from_millis(100));
+        out
+    }
+
     /// Body of `#[goroutine::test]`: a fresh runtime per test.
     #[track_caller]
     pub fn run_test<F: Future>(config: EntryConfig, future: F) -> F::Output {

@@ -41,8 +41,11 @@ use crate::core::Core;
 /// | `<-t.C` | `t.receiver().recv().await` |
 /// | `t.Stop()` / `t.Reset(d)` | `t.stop()` / `t.reset(d)` |
 ///
-/// Differences: the channel reports a capacity of 1 (Go 1.23 reports 0;
-/// the behaviour is the same), and dropping the `Timer` stops it.
+/// Differences: the channel has a capacity of 1, so once the timer has
+/// fired and its value waits unreceived, `len()` is 1 and `capacity()` is
+/// `Some(1)` (Go 1.23's timer channel reports 0 for both; what `stop`,
+/// `reset` and receives do is the same); and dropping the `Timer` stops
+/// it.
 pub struct Timer {
     core: Arc<Core>,
     /// False for `after_func` timers, whose call outlives the handle.

@@ -66,6 +66,22 @@ fn a_waitgroup_never_done_is_reported_as_deadlock() {
     assert!(stderr.contains("[sync.WaitGroup.Wait]"), "stderr: {stderr}");
 }
 
+/// A panic in the main goroutine exits with Go's status 2 (not Rust's 101),
+/// with the panic message on stderr, and does not wait for goroutines that
+/// are still running.
+#[test]
+fn a_panic_in_the_main_goroutine_exits_with_status_2() {
+    let (code, stdout, stderr, took) = run("panic_main");
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert_eq!(stdout, "before\n");
+    assert!(
+        stderr.contains("sync: negative WaitGroup counter"),
+        "stderr: {stderr}"
+    );
+    assert!(!stderr.contains(FATAL), "stderr: {stderr}");
+    assert!(took < Duration::from_secs(20));
+}
+
 /// The seed programs finish normally: no false report, and the output Go
 /// prints.
 #[test]
