@@ -301,7 +301,10 @@ thread_local_cell! {
 /// [`Own::with`].
 pub(crate) struct Own<'a> {
     ctx: Option<&'a mut ArmCtx>,
-    /// A claim was reverted: the select must poll all its arms again.
+    /// Wake the operation's own waker when the context is no longer
+    /// borrowed: a claim was reverted (the select must poll all its arms
+    /// again), or an operation under a combinator's child waker declined
+    /// (its combinator polls it again only when that waker fires).
     wake_self: bool,
 }
 
@@ -407,19 +410,16 @@ impl OpCtx for Own<'_> {
                 let direct = WakerId::of(cx.waker()) == ctx.select_waker;
                 if !ctx.can_park {
                     // `default`: never park. A combinator's child must still
-                    // be polled again by its combinator.
-                    if !direct {
-                        cx.waker().wake_by_ref();
-                    }
+                    // be polled again by its combinator (woken once the
+                    // context is no longer borrowed, see `Own::with`).
+                    self.wake_self |= !direct;
                     return None;
                 }
                 if ctx.defer_park || (!direct && ctx.cell.is_none()) {
                     // The second pass parks it (under a cell the select
                     // creates with its own waker).
                     ctx.declined = true;
-                    if !direct {
-                        cx.waker().wake_by_ref();
-                    }
+                    self.wake_self |= !direct;
                     return None;
                 }
                 let cell = ctx
@@ -435,9 +435,10 @@ impl OpCtx for Own<'_> {
 impl Own<'_> {
     /// Runs one operation's poll inside a select arm with the arm's context,
     /// borrowed where it lies in the thread-local. Nothing in `op` polls
-    /// another arm or future (it locks one channel and defers wakers and
-    /// drops to after the unlock), so nothing looks for the context while
-    /// it is borrowed.
+    /// another arm or future, and nothing in it wakes a waker: it locks one
+    /// channel and defers wake-ups and drops to after the unlock, and its
+    /// own wake-up to after the borrow (a waker may run code that polls a
+    /// channel operation at once, which would look for the context).
     #[inline]
     pub(crate) fn with<R>(cx: &Context<'_>, op: impl FnOnce(&mut Own<'_>) -> R) -> R {
         let (out, wake_self) = ARM.with(|c| {
@@ -558,12 +559,15 @@ impl Pass {
 impl Drop for Pass {
     fn drop(&mut self) {
         if self.active {
-            let _ = ARM.try_with(|c| {
-                if let Ok(mut slot) = c.try_borrow_mut() {
-                    let parent = slot.take().and_then(|mut ctx| ctx.parent.take());
-                    let _ = IN_ARM.try_with(|f| f.set(parent.is_some()));
-                    *slot = parent.map(|p| *p);
-                }
+            // Our context (its cell holds a waker) is dropped after the
+            // borrow ends.
+            let _ours = ARM.try_with(|c| {
+                let mut slot = c.try_borrow_mut().ok()?;
+                let mut ours = slot.take()?;
+                let parent = ours.parent.take().map(|p| *p);
+                let _ = IN_ARM.try_with(|f| f.set(parent.is_some()));
+                *slot = parent;
+                Some(ours)
             });
         }
     }
@@ -603,11 +607,13 @@ fn seed() -> u64 {
 /// Picks arms in a uniformly random order, drawing one random word for
 /// several picks: the word is a fraction in [0, 1); multiplying it by the
 /// number of candidates gives the pick in the high half and leaves the
-/// fraction for the next pick in the low half. A pick from at most 64
-/// candidates uses up at most 6 of the word's 64 bits, so after the
-/// [`PICKS_PER_WORD`] picks a word serves, at least 40 bits are left and
-/// the bias of a pick stays below count / 2^40 (one draw per pick with
-/// Lemire's 32-bit multiply-shift, used before, had count / 2^32).
+/// fraction for the next pick in the low half. The picks taken from one
+/// word are together the word times the product of their candidate
+/// counts, over 2^64, written in mixed radix; so each pick is uniform given
+/// the earlier ones up to a relative error of that product over 2^64. With
+/// at most 64 candidates and [`PICKS_PER_WORD`] picks per word, that is at
+/// most 2^-40 (one draw per pick with Lemire's 32-bit multiply-shift, used
+/// before, had count / 2^32).
 struct Shuffle {
     word: u64,
     /// Picks `word` can still serve.

@@ -305,13 +305,23 @@ pub mod __private {
     /// message by then; goroutines still running are not waited for.
     #[track_caller]
     pub fn run_program<F: Future>(config: EntryConfig, future: F) -> F::Output {
+        /// Exits with status 2 when dropped by an unwinding panic. A guard
+        /// rather than `catch_unwind`: a closure would hide this caller's
+        /// location from `block_on`, which records it as where the main
+        /// goroutine started (goroutine dumps, deadlock reports).
+        struct ExitOnPanic;
+        impl Drop for ExitOnPanic {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    std::process::exit(2);
+                }
+            }
+        }
         let rt = build(config, "goroutine-worker", DeadlockAction::Exit);
         let previous = install_global(Some(rt.handle()));
-        let out =
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(future))) {
-                Ok(out) => out,
-                Err(_) => std::process::exit(2),
-            };
+        let exit_on_panic = ExitOnPanic;
+        let out = rt.block_on(future);
+        std::mem::forget(exit_on_panic);
         install_global(previous);
         rt.shutdown_timeout(Duration::from_millis(100));
         out

@@ -401,7 +401,9 @@ impl Semaphore {
     /// on the word at all, where going through it took two (the add, and
     /// the grant's take), both on a cache line the other workers keep
     /// pulling back.
-    #[cold]
+    /// Out of line (it is the common release of a contended semaphore,
+    /// so not `#[cold]`), keeping the inlined `release` small.
+    #[inline(never)]
     fn release_to_line(&self, n: usize) {
         let mut line = lock(&self.waiters);
         let list = &mut line.list;

@@ -828,3 +828,93 @@ fn arm_whose_pattern_fails_after_a_counterparty_claimed_it_is_not_polled_again()
         "only the never-ready arm is left"
     );
 }
+
+/// A combinator's child waker that, when woken, polls a channel receive at
+/// once, as some executors' wakers run code inline.
+struct PollsWhenWoken(Receiver<i32>, AtomicUsize);
+
+impl Wake for PollsWhenWoken {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        let mut f = pin!(self.0.recv());
+        assert!(poll(&mut f, Waker::noop()).is_pending());
+    }
+}
+
+#[test]
+fn a_child_waker_that_polls_a_channel_when_woken_by_a_declining_arm_is_safe() {
+    // The arm's receive, polled under the child waker, declines in the
+    // select's first pass and wakes that waker, whose code polls another
+    // channel: it must not find the select's context still borrowed.
+    let (_tx1, rx1) = bounded::<i32>(1);
+    let (_tx2, rx2) = bounded::<i32>(1);
+    let (_tx3, rx3) = bounded::<i32>(1);
+    let inline = Arc::new(PollsWhenWoken(rx3, AtomicUsize::new(0)));
+    let child = Waker::from(inline.clone());
+    let mut outer = pin!(async {
+        select! {
+            v = rx1.recv() => v,
+            v = async {
+                let mut f = pin!(rx2.recv());
+                std::future::poll_fn(|_| f.as_mut().poll(&mut Context::from_waker(&child))).await
+            } => v,
+        }
+    });
+    assert!(poll(&mut outer, Waker::noop()).is_pending());
+    assert!(inline.1.load(Ordering::SeqCst) >= 1, "the child was woken");
+    assert!(!crate::select::in_arm());
+}
+
+#[test]
+fn a_panic_in_a_nested_select_arm_restores_the_outer_arm_context() {
+    let (_tx1, rx1) = bounded::<i32>(1);
+    let (tx2, rx2) = bounded::<i32>(1);
+    let (_tx3, rx3) = bounded::<i32>(1);
+    tx2.try_send(7).unwrap();
+    let mut outer = pin!(async {
+        select! {
+            v = rx1.recv() => ('a', v),
+            v = async {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut inner = pin!(async {
+                        select! {
+                            _ = std::future::poll_fn(|_| -> Poll<()> { panic!("boom") }) => 0,
+                            v = rx3.recv() => v.unwrap(),
+                        }
+                    });
+                    let _ = poll(&mut inner, Waker::noop());
+                }));
+                assert!(r.is_err());
+                assert!(crate::select::in_arm(), "the outer arm's context is back");
+                rx2.recv().await
+            } => ('b', v),
+        }
+    });
+    // The panicking arm may run first or never (if the outer select picks
+    // `rx1`, which is empty, it still polls the other arm).
+    assert_eq!(poll(&mut outer, Waker::noop()), Poll::Ready(('b', Some(7))));
+    assert!(!crate::select::in_arm(), "no context left behind");
+}
+
+#[test]
+fn a_panic_in_a_select_arm_leaves_no_arm_context_behind() {
+    let (_tx1, rx1) = bounded::<i32>(1);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut sel = pin!(async {
+            select! {
+                v = rx1.recv() => v,
+                _ = std::future::poll_fn(|_| -> Poll<()> { panic!("boom") }) => None,
+            }
+        });
+        let _ = poll(&mut sel, Waker::noop());
+    }));
+    assert!(r.is_err());
+    assert!(!crate::select::in_arm(), "no context left behind");
+    // A plain operation afterwards runs as plain.
+    let (tx, rx) = bounded::<i32>(1);
+    tx.try_send(1).unwrap();
+    assert_eq!(rx.try_recv(), Ok(1));
+}

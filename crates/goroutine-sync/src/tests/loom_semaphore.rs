@@ -91,3 +91,56 @@ fn waiter_polled_without_a_wake_sees_the_holders_writes() {
         assert_eq!(sem.available_permits(), 1);
     });
 }
+
+/// A release of 3 ends up serving both a single acquire and an
+/// `acquire_many(3)`, whatever order they queued in and whichever path
+/// (direct hand-off or the word) the permits take: none lost, nobody stuck.
+#[test]
+fn a_release_of_three_serves_a_single_and_a_many_waiter() {
+    ::loom::model(|| {
+        let sem = Arc::new(Semaphore::new(3));
+        let held = sem.try_acquire_many(3).unwrap();
+        let single = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(block_on(sem.acquire())))
+        };
+        let many = {
+            let sem = sem.clone();
+            thread::spawn(move || {
+                let p = block_on(sem.acquire_many(3));
+                assert_eq!(p.num_permits(), 3);
+            })
+        };
+        drop(held);
+        single.join().unwrap();
+        many.join().unwrap();
+        assert_eq!(sem.available_permits(), 3);
+    });
+}
+
+/// An `acquire_many(2)` cancelled after a release may have handed it its
+/// permits gives them back, and the single acquire queued behind it gets
+/// one: nothing lost, nobody stuck.
+#[test]
+fn a_cancelled_many_waiter_handed_its_permits_gives_them_back() {
+    ::loom::model(|| {
+        let sem = Arc::new(Semaphore::new(2));
+        let held = sem.try_acquire_many(2).unwrap();
+        let canceller = {
+            let sem = sem.clone();
+            thread::spawn(move || {
+                let mut f = sem.acquire_many(2);
+                let _ = poll_once(&mut f);
+                drop(f);
+            })
+        };
+        let waiter = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(block_on(sem.acquire())))
+        };
+        drop(held);
+        canceller.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(sem.available_permits(), 2);
+    });
+}
