@@ -3,22 +3,17 @@
 //! swaps them all for loom's checked versions.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::{atomic, Arc};
-
-/// The lock of a channel and of a select cell: a spin-then-yield lock whose
-/// unlock is a plain store (see `goroutine_runtime::__private::ShortLock`;
-/// every critical section here is short and never blocks).
-#[cfg(not(loom))]
-pub(crate) use goroutine_runtime::__private::{ShortLock as Mutex, ShortLockGuard as MutexGuard};
+pub(crate) use std::sync::{atomic, Arc, Mutex, MutexGuard};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{atomic, Arc, Mutex, MutexGuard};
 
-/// Locks a channel's or select cell's lock (it has no poisoning: no code of
+/// Locks a channel's or select cell's mutex, ignoring poisoning (no code of
 /// ours panics while holding one, and a waker's clone that did would leave
-/// the state consistent).
+/// the state consistent). Contended tries back off first (see
+/// `goroutine_runtime::__private::lock`).
 #[cfg(not(loom))]
-pub(crate) use goroutine_runtime::__private::lock_short as lock;
+pub(crate) use goroutine_runtime::__private::lock;
 
 /// Locks `m`, ignoring poisoning (loom's mutex has no `try_lock` backoff to
 /// model).

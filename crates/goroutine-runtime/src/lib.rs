@@ -39,7 +39,6 @@ mod loom;
 mod registry;
 pub mod runtime;
 mod scheduler;
-mod short_lock;
 pub mod task;
 mod time;
 pub mod timer;
@@ -216,13 +215,9 @@ pub mod __private {
     use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
     use std::time::Duration;
 
-    pub use crate::short_lock::{lock_short, ShortLock, ShortLockGuard};
-
-    /// Locks a std mutex that guards a short critical section (sync's wait
-    /// lists, contexts, error groups), ignoring poisoning (their code never
-    /// panics with the state half updated; Go has no poisoning either).
-    /// Channels use [`ShortLock`] instead; this back-off was first measured
-    /// on them.
+    /// Locks a mutex that guards a short critical section (a channel, a
+    /// wait list), ignoring poisoning (their code never panics with the
+    /// state half updated; Go has no poisoning either).
     ///
     /// A contended attempt backs off before trying again: 2, 4, ..., 128
     /// spin-loop hints between tries (254 in all: microseconds), then
