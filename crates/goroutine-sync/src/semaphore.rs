@@ -401,6 +401,7 @@ impl Semaphore {
     /// on the word at all, where going through it took two (the add, and
     /// the grant's take), both on a cache line the other workers keep
     /// pulling back.
+    ///
     /// Out of line (it is the common release of a contended semaphore,
     /// so not `#[cold]`), keeping the inlined `release` small.
     #[inline(never)]
