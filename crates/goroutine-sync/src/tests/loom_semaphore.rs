@@ -5,17 +5,19 @@ use ::loom::thread;
 use super::poll_once;
 use crate::Semaphore;
 
-/// Permits are conserved whatever the interleaving of lock-free releases,
-/// parked acquires and a cancelled acquire that may have been granted.
-#[test]
-fn permits_are_conserved_under_cancellation() {
-    ::loom::model(|| {
-        let sem = Arc::new(Semaphore::new(1));
-        let held = sem.try_acquire_many(1);
+/// The cancellation model: all `permits` are held; one goroutine polls an
+/// acquire of `cancelled` permits once and drops it (it may have been
+/// served by then), another waits for one permit; then the holder releases.
+/// Whatever the interleaving, the waiter gets its permit and every permit
+/// comes back: none lost, nobody stuck.
+fn cancelled_waiter_model(permits: usize, cancelled: usize) {
+    ::loom::model(move || {
+        let sem = Arc::new(Semaphore::new(permits));
+        let held = sem.try_acquire_many(permits).unwrap();
         let canceller = {
             let sem = sem.clone();
             thread::spawn(move || {
-                let mut f = sem.acquire();
+                let mut f = sem.acquire_many(cancelled);
                 let _ = poll_once(&mut f);
                 drop(f);
             })
@@ -30,8 +32,15 @@ fn permits_are_conserved_under_cancellation() {
         drop(held);
         canceller.join().unwrap();
         waiter.join().unwrap();
-        assert_eq!(sem.available_permits(), 1);
+        assert_eq!(sem.available_permits(), permits);
     });
+}
+
+/// Permits are conserved whatever the interleaving of lock-free releases,
+/// parked acquires and a cancelled acquire that may have been granted.
+#[test]
+fn permits_are_conserved_under_cancellation() {
+    cancelled_waiter_model(1, 1);
 }
 
 /// A waiter served in line sees what the releasing holder wrote: the grant
@@ -123,24 +132,5 @@ fn a_release_of_three_serves_a_single_and_a_many_waiter() {
 /// one: nothing lost, nobody stuck.
 #[test]
 fn a_cancelled_many_waiter_handed_its_permits_gives_them_back() {
-    ::loom::model(|| {
-        let sem = Arc::new(Semaphore::new(2));
-        let held = sem.try_acquire_many(2).unwrap();
-        let canceller = {
-            let sem = sem.clone();
-            thread::spawn(move || {
-                let mut f = sem.acquire_many(2);
-                let _ = poll_once(&mut f);
-                drop(f);
-            })
-        };
-        let waiter = {
-            let sem = sem.clone();
-            thread::spawn(move || drop(block_on(sem.acquire())))
-        };
-        drop(held);
-        canceller.join().unwrap();
-        waiter.join().unwrap();
-        assert_eq!(sem.available_permits(), 2);
-    });
+    cancelled_waiter_model(2, 2);
 }
