@@ -203,23 +203,24 @@ struct ArmCtx {
 }
 
 impl ArmCtx {
-    fn new(
+    /// The context of a pass; its per-arm fields are set before each arm by
+    /// [`Pass::begin_arm`].
+    fn for_pass(
         cell: Option<Arc<SelectCell>>,
-        arm: u8,
         can_park: bool,
-        defer_park: bool,
         select_waker: WakerId,
+        parent: Option<Box<ArmCtx>>,
     ) -> ArmCtx {
         ArmCtx {
             cell,
-            arm,
+            arm: 0,
             can_park,
-            defer_park,
+            defer_park: false,
             select_waker,
             declined: false,
             committed: false,
             fresh: false,
-            parent: None,
+            parent,
         }
     }
 
@@ -493,9 +494,8 @@ impl Pass {
     fn enter(cell: Option<Arc<SelectCell>>, can_park: bool, select_waker: WakerId) -> Pass {
         ARM.with(|c| {
             let mut slot = c.borrow_mut();
-            let mut ctx = ArmCtx::new(cell, 0, can_park, false, select_waker);
-            ctx.parent = slot.take().map(Box::new);
-            *slot = Some(ctx);
+            let parent = slot.take().map(Box::new);
+            *slot = Some(ArmCtx::for_pass(cell, can_park, select_waker, parent));
         });
         IN_ARM.with(|f| f.set(true));
         Pass { active: true }
