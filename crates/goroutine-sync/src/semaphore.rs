@@ -477,6 +477,9 @@ impl Semaphore {
             self.served.store(waiter.state.ticket, Release);
             wakers.push(waiter.waker);
         }
+        // Relaxed load: `WAITERS` changes only under the list lock, which
+        // we hold, so this read is exact; it spares the RMW when the flag is
+        // already clear (a release that found the line emptied meanwhile).
         if list.is_empty() && self.state.load(Relaxed) & WAITERS != 0 {
             self.state.fetch_and(!WAITERS, Relaxed);
         }
