@@ -96,3 +96,37 @@ fn an_idle_worker_sleeping_in_the_poller_wakes_for_a_datagram() {
     assert_eq!(got, b"wake");
     assert!(start.elapsed() < Duration::from_secs(5));
 }
+
+/// With no sockets, the worker that sleeps for the timers waits on its
+/// condition variable, not in the poller. Registering a socket must move
+/// it into the poller, or the socket's events would wait for the timer.
+#[test]
+fn a_socket_registered_while_the_timer_owner_sleeps_off_the_poller_is_watched() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    b.set_nonblocking(true).unwrap();
+    let b_addr = b.local_addr().unwrap();
+    let start = Instant::now();
+    let got = rt.block_on(async move {
+        // A far timer, and no socket yet: the worker sleeps until it.
+        let _sleeper = goroutine::spawn(goroutine::time::sleep(Duration::from_secs(60)));
+        std::thread::sleep(Duration::from_millis(30));
+        let b = IoSource::new(b).unwrap();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            a.send_to(b"wake", b_addr).unwrap();
+        });
+        let mut buf = [0u8; 16];
+        let (n, _) = poll_fn(|cx| b.poll_io(cx, Interest::Read, |s| s.recv_from(&mut buf)))
+            .await
+            .unwrap();
+        sender.join().unwrap();
+        buf[..n].to_vec()
+    });
+    assert_eq!(got, b"wake");
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "waited for the timer"
+    );
+}

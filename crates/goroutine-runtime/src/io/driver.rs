@@ -18,8 +18,8 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -139,6 +139,10 @@ pub(crate) struct IoDriver {
     sources: Mutex<Sources>,
     /// Registered sources, for cheap "is there any I/O" checks.
     count: AtomicUsize,
+    /// Set while the driver's owner sleeps on its condition variable
+    /// rather than in the poller (no sources were registered): a new
+    /// source must then wake it (see `sleep_off_poller`).
+    owner_off_poller: AtomicBool,
     /// The poller and its event buffer, used by the driver's owner only
     /// (`mio::Poll::poll` takes `&mut self`).
     poll: Mutex<(mio::Poll, Events)>,
@@ -160,12 +164,15 @@ impl IoDriver {
             waker,
             sources: Mutex::new(Sources::default()),
             count: AtomicUsize::new(0),
+            owner_off_poller: AtomicBool::new(false),
             poll: Mutex::new((poll, Events::with_capacity(1024))),
         })
     }
 
     /// Registers `fd`, interested in both directions, edge-triggered.
-    pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<ScheduledIo>> {
+    /// The flag says whether the driver's owner sleeps off the poller and
+    /// must be unparked to watch the new source.
+    pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<(Arc<ScheduledIo>, bool)> {
         let io = {
             let mut s = lock(&self.sources);
             let key = s.free.pop().unwrap_or_else(|| {
@@ -198,8 +205,12 @@ impl IoDriver {
             self.release(io.key);
             return Err(e);
         }
-        self.count.fetch_add(1, Relaxed);
-        Ok(io)
+        // SeqCst, with the load after it: one side of the Dekker pair with
+        // `sleep_off_poller` (either the owner sees this source, or this
+        // sees the owner off the poller and wakes it).
+        self.count.fetch_add(1, SeqCst);
+        let wake_owner = self.owner_off_poller.load(SeqCst);
+        Ok((io, wake_owner))
     }
 
     fn release(&self, key: usize) {
@@ -222,6 +233,28 @@ impl IoDriver {
     /// True if any source is registered.
     pub(crate) fn has_sources(&self) -> bool {
         self.count.load(Relaxed) > 0
+    }
+
+    /// For the driver's owner about to sleep: true if no source is
+    /// registered, so it may sleep on its condition variable, whose timed
+    /// wait keeps a timer's deadline to the microsecond (the poller's
+    /// timeout rounds up to whole milliseconds). Call
+    /// [`back_on_poller`](Self::back_on_poller) after that sleep.
+    pub(crate) fn sleep_off_poller(&self) -> bool {
+        // SeqCst store then load: the other side of `register`'s pair.
+        self.owner_off_poller.store(true, SeqCst);
+        if self.count.load(SeqCst) > 0 {
+            self.owner_off_poller.store(false, Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Ends a sleep that `sleep_off_poller` allowed.
+    pub(crate) fn back_on_poller(&self) {
+        // Relaxed: a register that still sees `true` only causes a
+        // spurious unpark.
+        self.owner_off_poller.store(false, Relaxed);
     }
 
     /// Waits for events until `deadline` (`None`: until notified) and wakes

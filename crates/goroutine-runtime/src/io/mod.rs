@@ -82,7 +82,10 @@ impl<T: AsFd> IoSource<T> {
     /// ```
     pub fn new(io: T) -> io::Result<IoSource<T>> {
         let handle = current();
-        let sched = handle.shared.io.register(io.as_fd())?;
+        let (sched, wake_owner) = handle.shared.io.register(io.as_fd())?;
+        if wake_owner {
+            handle.shared.unpark_driver_owner();
+        }
         Ok(IoSource {
             io: Some(io),
             sched,

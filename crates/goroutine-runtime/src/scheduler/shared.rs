@@ -263,6 +263,13 @@ impl Shared {
         }
     }
 
+    /// Wakes the worker that sleeps for the timers, if any.
+    pub(crate) fn unpark_driver_owner(&self) {
+        if let Some(owner) = self.driver.owner() {
+            self.unpark(owner);
+        }
+    }
+
     /// Wakes every worker (shutdown).
     pub(crate) fn unpark_all(&self) {
         for worker in 0..self.remotes.len() {

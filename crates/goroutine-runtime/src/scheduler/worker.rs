@@ -344,10 +344,16 @@ impl Worker {
                 let deadline = self.shared.driver.park_deadline();
                 let mut events = 0;
                 self.in_driver.set(true);
-                let notified = self
-                    .remote()
-                    .parker
-                    .park_driver(|| events = self.shared.io.wait(deadline));
+                let parker = &self.remote().parker;
+                let notified = if self.shared.io.sleep_off_poller() {
+                    // No sockets to watch: a timed condition-variable wait
+                    // wakes within microseconds of the deadline.
+                    let notified = parker.park(deadline);
+                    self.shared.io.back_on_poller();
+                    notified
+                } else {
+                    parker.park_driver(|| events = self.shared.io.wait(deadline))
+                };
                 self.in_driver.set(false);
                 self.shared.driver.disown();
                 (notified, events)

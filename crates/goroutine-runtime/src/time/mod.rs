@@ -4,7 +4,11 @@
 //! finds the driver free *owns* it while it sleeps, with the next expiry as
 //! its timeout; workers that are busy check for due timers every 61 polls.
 //! So an idle runtime with no timers sleeps with no deadline at all, and an
-//! idle runtime with timers wakes exactly when the next one is due.
+//! idle runtime with timers wakes exactly when the next one is due. The
+//! owner sleeps in the I/O poller while sockets exist (whose timeout is in
+//! whole milliseconds), and otherwise on its condition variable, whose
+//! timed wait is precise to microseconds; registering a socket moves it
+//! into the poller (`IoDriver::sleep_off_poller`).
 //!
 //! Protocol between an inserter and the owning worker, both under the
 //! wheel lock: the owner computes its deadline and records it in
@@ -26,6 +30,12 @@ use wheel::Wheel;
 
 const NO_OWNER: usize = usize::MAX;
 const NEVER: u64 = u64::MAX;
+
+/// Length of one wheel tick: 125 µs. A deadline rounds up to the next
+/// tick, so this is the most a timer can be late by its rounding; a
+/// whole millisecond made `sleep(1ms)` take 1-2 ms, where Go's takes about
+/// 1.05.
+const TICK_NS: u128 = 125_000;
 
 pub(crate) struct Driver {
     start: Instant,
@@ -61,23 +71,23 @@ impl Driver {
 
     /// The first tick at or after `deadline` (rounding up: never early).
     fn tick_for(&self, deadline: Instant) -> u64 {
-        let d = deadline.saturating_duration_since(self.start);
-        let ms = d.as_millis();
-        let ms = if d > Duration::from_millis(ms as u64) {
-            ms + 1
-        } else {
-            ms
-        };
-        u64::try_from(ms).unwrap_or(NEVER - 1)
+        let ns = deadline.saturating_duration_since(self.start).as_nanos();
+        u64::try_from(ns.div_ceil(TICK_NS)).map_or(NEVER - 1, |t| t.min(NEVER - 1))
     }
 
     /// The last tick that has fully passed at `now` (rounding down).
     fn tick_at(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.start).as_millis() as u64
+        let ns = now.saturating_duration_since(self.start).as_nanos();
+        u64::try_from(ns / TICK_NS).unwrap_or(NEVER - 1)
     }
 
     fn instant_of(&self, tick: u64) -> Option<Instant> {
-        self.start.checked_add(Duration::from_millis(tick))
+        let ns = u128::from(tick) * TICK_NS;
+        let d = Duration::new(
+            u64::try_from(ns / 1_000_000_000).ok()?,
+            (ns % 1_000_000_000) as u32,
+        );
+        self.start.checked_add(d)
     }
 
     fn publish_next(&self, inner: &Inner) {
@@ -177,6 +187,13 @@ impl Driver {
         let next = inner.wheel.next_expiration().unwrap_or(NEVER);
         inner.owner_until = next;
         (next != NEVER).then(|| self.instant_of(next)).flatten()
+    }
+
+    /// The worker that sleeps for the timers, if any.
+    pub(crate) fn owner(&self) -> Option<usize> {
+        // Acquire: pairs with the Release in `try_own`.
+        let owner = self.owner.load(Acquire);
+        (owner != NO_OWNER).then_some(owner)
     }
 
     /// For the owner, when it stops sleeping.

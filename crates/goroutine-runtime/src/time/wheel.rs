@@ -1,7 +1,8 @@
-//! A hierarchical timing wheel: 6 levels of 64 slots, 1 ms per level-0
-//! slot, so level `L` slots span `64^L` ms and the wheel covers 2^36 ms
-//! (about 2.2 years); later deadlines park in the top level and are
-//! re-filed when their slot comes round.
+//! A hierarchical timing wheel: 6 levels of 64 slots, one tick (the
+//! driver's `TICK_NS`, 125 µs) per level-0 slot, so level `L` slots span
+//! `64^L` ticks and the wheel covers 2^36 ticks (about 99 days); later
+//! deadlines park in the top level and are re-filed when their slot comes
+//! round.
 //!
 //! Insert and remove are O(1): each entry sits in a doubly linked list
 //! (through slab indices) hanging off one slot, and each level keeps an
@@ -51,7 +52,7 @@ struct Level {
 
 #[derive(Debug)]
 pub(crate) struct Wheel {
-    /// Ticks (ms) processed so far.
+    /// Ticks processed so far.
     elapsed: u64,
     levels: [Level; LEVELS],
     entries: Vec<Entry>,
