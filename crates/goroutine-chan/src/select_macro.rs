@@ -291,7 +291,9 @@ macro_rules! __select {
     (@out [$b:tt] [$($d:tt)*] $({ $i:tt $s:ident $v:ident $t:ident ($($p:tt)+) ($f:expr) [$($g:tt)*] ($body:tt) })+) => {{
         #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
         enum __SelectOut<$($t,)+> { $($v($t),)+ }
-        let __select_out = match ($($crate::__select_init!(($f) $($g)*),)+) {
+        // `mut`: an arm's pattern may bind `ref mut`.
+        #[allow(unused_mut)]
+        let mut __select_out = match ($($crate::__select_init!(($f) $($g)*),)+) {
             ($($s,)+) => {
                 $(let mut $s = ::core::pin::pin!($s);)+
                 let mut __select = $crate::__private::Select::new(

@@ -286,6 +286,21 @@ fn empty_select_never_completes() {
 }
 
 #[test]
+fn an_arm_pattern_may_bind_by_mutable_reference() {
+    let (tx, rx) = chan::bounded::<String>(1);
+    tx.try_send("go".to_owned()).unwrap();
+    let v = futures::executor::block_on(async {
+        select! {
+            Some(ref mut s) = rx.recv() => {
+                s.push('!');
+                s.clone()
+            }
+        }
+    });
+    assert_eq!(v, "go!");
+}
+
+#[test]
 fn only_default_runs_its_body() {
     let v = futures::executor::block_on(async {
         select! { default => 7 }

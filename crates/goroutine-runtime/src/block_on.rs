@@ -153,6 +153,18 @@ impl Drop for MainGuard<'_> {
     }
 }
 
+/// Under `PanicPolicy::Abort`, a panic of the main goroutine ends the
+/// process with status 2, as any goroutine's does.
+struct AbortOnPanic<'a>(&'a Meta);
+
+impl Drop for AbortOnPanic<'_> {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            crate::runtime::goroutine_panicked(self.0);
+        }
+    }
+}
+
 #[track_caller]
 pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     if context::on_worker() {
@@ -173,6 +185,7 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     shared.mains.fetch_add(1, Relaxed);
     lock(&shared.main_goroutines).push(meta.clone());
     let _main = MainGuard(handle, meta.clone());
+    let _abort = AbortOnPanic(&meta);
     let lent = Lent::take();
     let mut cx = Context::from_waker(&lent.get().waker);
     let mut future = pin!(future);

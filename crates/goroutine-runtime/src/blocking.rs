@@ -91,7 +91,14 @@ impl Pool {
         loop {
             if let Some(task) = st.queue.pop_front() {
                 drop(st);
-                task.run();
+                if task.metadata().is_aborted() {
+                    // Aborted while queued: dropping the runnable drops the
+                    // closure unrun, and the handle reports cancellation
+                    // (a closure already running cannot be stopped).
+                    drop(task);
+                } else {
+                    task.run();
+                }
                 st = lock(&self.state);
                 continue;
             }

@@ -83,7 +83,8 @@ pub enum PanicPolicy {
     #[default]
     Report,
     /// Go's behaviour: the panic is printed, then the goroutine that
-    /// panicked, and the process exits with status 2.
+    /// panicked, and the process exits with status 2. This covers the main
+    /// goroutine of this runtime's `block_on` too.
     Abort,
 }
 

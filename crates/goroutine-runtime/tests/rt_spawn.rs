@@ -271,6 +271,29 @@ fn spawn_blocking_grows_threads_up_to_the_limit() {
 }
 
 #[test]
+fn a_blocking_closure_aborted_while_queued_never_runs() {
+    let rt = Builder::new()
+        .workers(1)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let busy = rt.spawn_blocking(move || gate.recv().unwrap());
+    let ran = Arc::new(AtomicBool::new(false));
+    let queued = {
+        let ran = ran.clone();
+        rt.spawn_blocking(move || ran.store(true, SeqCst))
+    };
+    queued.abort();
+    release.send(()).unwrap();
+    rt.block_on(async {
+        busy.await.unwrap();
+        assert!(queued.await.unwrap_err().is_cancelled());
+    });
+    assert!(!ran.load(SeqCst), "the aborted closure ran");
+}
+
+#[test]
 fn num_goroutines_counts_main_and_parked_goroutines() {
     let rt = rt(2);
     rt.block_on(async {

@@ -77,10 +77,9 @@ struct Inner<E> {
 }
 
 struct Failure<E> {
-    /// The first error, until a `wait` takes it.
+    /// The first error, until a `wait` takes it; the next error after
+    /// that is recorded anew.
     err: Option<E>,
-    /// Set by the first error, even after `wait` took it.
-    failed: bool,
     panic: Option<Box<dyn Any + Send>>,
 }
 
@@ -150,7 +149,6 @@ impl<E: Send + 'static> ErrGroup<E> {
                 wg: WaitGroup::new(),
                 failure: Mutex::new(Failure {
                     err: None,
-                    failed: false,
                     panic: None,
                 }),
                 cancel,
@@ -263,6 +261,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// group.wait().await.unwrap();
     /// # });
     /// ```
+    #[track_caller]
     pub fn set_limit(&self, n: usize) {
         assert!(n > 0, "errgroup: limit must be at least 1");
         let mut limit = lock(&self.inner.limit);
@@ -293,7 +292,10 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// is cancelled when this returns (Go's rule).
     ///
     /// The error is handed to the first `wait` to return; other clones
-    /// waiting at the same time get `Ok(())`.
+    /// waiting at the same time get `Ok(())`. Go's `Wait` returns the
+    /// group's first error to every call, forever; handing `E` out twice
+    /// would need `E: Clone`, so here a group reused after a `wait` took its
+    /// error records the next error instead, and a failure is never hidden.
     ///
     /// # Panics
     ///
@@ -359,8 +361,7 @@ impl<E> Inner<E> {
     fn fail(&self, err: Option<E>, payload: Option<Box<dyn Any + Send>>) {
         let mut failure = lock(&self.failure);
         if let Some(err) = err {
-            if !failure.failed {
-                failure.failed = true;
+            if failure.err.is_none() {
                 failure.err = Some(err);
             }
         }
@@ -390,7 +391,7 @@ impl<E: Send + 'static> Default for ErrGroup<E> {
 
 impl<E> fmt::Debug for ErrGroup<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let failed = lock(&self.inner.failure).failed;
+        let failed = lock(&self.inner.failure).err.is_some();
         f.debug_struct("ErrGroup")
             .field("active", &self.inner.wg.count())
             .field("failed", &failed)

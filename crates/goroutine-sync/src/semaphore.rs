@@ -233,6 +233,7 @@ impl Semaphore {
     /// `acquire_many` at the front of the line lets the waiters behind it be
     /// served at once if the free permits cover them.
     #[inline]
+    #[track_caller]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
         assert!(
             n <= Semaphore::MAX_PERMITS,
@@ -292,6 +293,7 @@ impl Semaphore {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`acquire`](Semaphore::acquire).
+    #[track_caller]
     pub fn acquire_many_owned(self: Arc<Self>, n: usize) -> AcquireOwned {
         assert!(
             n <= Semaphore::MAX_PERMITS,
@@ -335,6 +337,7 @@ impl Semaphore {
     /// sem.add_permits(1);
     /// assert!(sem.try_acquire().is_some());
     /// ```
+    #[track_caller]
     pub fn add_permits(&self, n: usize) {
         let mut s = self.state.load(Relaxed);
         loop {

@@ -170,6 +170,7 @@ impl WaitGroup {
     /// wg.wait().await;
     /// # });
     /// ```
+    #[track_caller]
     pub fn add(&self, n: usize) {
         if n == 0 {
             return;
@@ -211,6 +212,7 @@ impl WaitGroup {
     /// wg.done();
     /// wg.wait_blocking();
     /// ```
+    #[track_caller]
     pub fn done(&self) {
         let mut s = self.inner.state.load(Relaxed);
         loop {

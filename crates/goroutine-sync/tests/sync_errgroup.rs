@@ -7,11 +7,12 @@ use goroutine::context::ContextError;
 use goroutine::sync::{ErrGroup, Semaphore};
 
 // errgroup: TestZeroGroup. Goroutines run one at a time (a wait after each
-// `go`); only the first error is kept. Go's Wait returns it every time; here
-// the error moves out to the first wait that returns after it, and later
-// waits return Ok (errors after the first are dropped, as in Go).
+// `go`). Go's Wait returns the first error every time, forever; handing `E`
+// out twice would need `E: Clone`, so here the error moves out to the first
+// wait that returns after it, and the group then records the next error:
+// a failure is reported, never hidden.
 #[goroutine::test(workers = 2)]
-async fn only_the_first_error_is_kept() {
+async fn the_first_error_goes_to_one_wait_then_the_next_error_is_recorded() {
     let group = ErrGroup::<u32>::new();
     let errs = [None, Some(1), None, Some(1), Some(2)];
     let mut results = Vec::new();
@@ -19,7 +20,21 @@ async fn only_the_first_error_is_kept() {
         group.go(async move { err.map_or(Ok(()), Err) });
         results.push(group.clone().wait().await);
     }
-    assert_eq!(results, [Ok(()), Err(1), Ok(()), Ok(()), Ok(())]);
+    assert_eq!(results, [Ok(()), Err(1), Ok(()), Err(1), Err(2)]);
+}
+
+// Within one round only the first error is kept.
+#[goroutine::test(workers = 2)]
+async fn only_the_first_error_of_a_round_is_kept() {
+    let (group, ctx) = ErrGroup::<u32>::with_context();
+    group.go(async move {
+        // Fails only after the first error has cancelled the context.
+        ctx.done().await;
+        Err(2)
+    });
+    group.go(async { Err(1) });
+    assert_eq!(group.clone().wait().await, Err(1));
+    assert_eq!(group.wait().await, Ok(()));
 }
 
 // Of many failing goroutines, exactly one error comes back.

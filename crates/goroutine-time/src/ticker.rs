@@ -32,6 +32,7 @@ pub struct Ticker {
     core: Arc<Core>,
 }
 
+#[track_caller]
 fn check_period(d: Duration, what: &str) {
     assert!(!d.is_zero(), "non-positive interval for {what}");
 }
@@ -50,6 +51,7 @@ impl Ticker {
     /// let t = goroutine::time::Ticker::new(std::time::Duration::from_secs(1));
     /// # drop(t);
     /// ```
+    #[track_caller]
     pub fn new(d: Duration) -> Ticker {
         check_period(d, "NewTicker");
         let core = Core::new(Some(d), None);
@@ -106,6 +108,7 @@ impl Ticker {
     /// assert!(t.receiver().recv().await.is_some());
     /// # });
     /// ```
+    #[track_caller]
     pub fn reset(&self, d: Duration) -> bool {
         check_period(d, "Ticker.Reset");
         self.core.reset(d, Some(d))
@@ -145,6 +148,7 @@ impl fmt::Debug for Ticker {
 /// }
 /// # });
 /// ```
+#[track_caller]
 pub fn tick(d: Duration) -> Receiver<Instant> {
     if d.is_zero() {
         let (tx, rx) = bounded(0);
