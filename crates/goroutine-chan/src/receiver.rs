@@ -40,15 +40,45 @@ use std::task::{Context, Poll};
 /// ```
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
-    /// Waiter slot of the `Stream` implementation, or `NIL`.
-    stream_key: u32,
+    /// Waiter slot of the `Stream` implementation, or `NIL`. Written by
+    /// `poll_next` (through `&mut self`); taken back by the `&self`
+    /// methods, which can only run once the `Next` future that registered
+    /// it is gone (see `Receiver::settle_stream`). A std atomic, not
+    /// loom's: it is never shared between threads while in use.
+    stream_key: std::sync::atomic::AtomicU32,
 }
 
 impl<T> Receiver<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Receiver<T> {
         Receiver {
             chan,
-            stream_key: NIL,
+            stream_key: std::sync::atomic::AtomicU32::new(NIL),
+        }
+    }
+
+    /// A `Stream` registration left by a dropped `Next` future (a timeout
+    /// or a losing branch around `rx.next()`) still counts as a waiting
+    /// receiver, and a sender may have handed it a value. Any `&self`
+    /// method runs only after that future is gone (`poll_next` borrows the
+    /// receiver mutably), so it cancels the registration here: a handed
+    /// value goes back to the head of the channel, where this receive (or
+    /// the next waiting receiver) gets it, first.
+    #[inline]
+    fn settle_stream(&self) {
+        // Relaxed: written by this receiver's own `poll_next`, which
+        // happens-before any later `&self` call on it.
+        if self.stream_key.load(std::sync::atomic::Ordering::Relaxed) != NIL {
+            self.cancel_stream();
+        }
+    }
+
+    #[cold]
+    fn cancel_stream(&self) {
+        let key = self
+            .stream_key
+            .swap(NIL, std::sync::atomic::Ordering::Relaxed);
+        if key != NIL {
+            self.chan.cancel_recv(key);
         }
     }
 
@@ -81,6 +111,7 @@ impl<T> Receiver<T> {
     ///
     /// `v, ok := <-ch`: `Some(v)` is `ok == true`.
     pub fn recv(&self) -> RecvFuture<'_, T> {
+        self.settle_stream();
         RecvFuture { rx: self, key: NIL }
     }
 
@@ -101,6 +132,7 @@ impl<T> Receiver<T> {
     ///
     /// `select { case v := <-ch: ...; default: ... }`.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.settle_stream();
         self.chan.try_recv()
     }
 
@@ -158,6 +190,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.len(), 2);
     /// ```
     pub fn len(&self) -> usize {
+        self.settle_stream();
         self.chan.len()
     }
 
@@ -183,6 +216,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.is_full());
     /// ```
     pub fn is_full(&self) -> bool {
+        self.settle_stream();
         self.chan.is_full()
     }
 
@@ -208,10 +242,11 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        if self.stream_key != NIL {
+        let key = *self.stream_key.get_mut();
+        if key != NIL {
             // Before the count drops, so a value handed to the stream goes
             // back while receivers still exist.
-            self.chan.cancel_recv(self.stream_key);
+            self.chan.cancel_recv(key);
         }
         // AcqRel: see `Sender::drop`.
         if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -231,14 +266,24 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// `for v := range ch`: yields values until the channel is closed and
-/// drained. Cancel safe like [`Receiver::recv`]; a value handed to a pending
-/// `poll_next` waits for the next one.
+/// drained.
+///
+/// A pending `poll_next` registers this receiver as waiting, and the
+/// registration lives in the receiver, not in the `Next` future: when that
+/// future is dropped (a `timeout` around `rx.next()`, a losing branch of
+/// `futures::select!`), nothing tells the channel. So until this receiver
+/// is used again, a sender may still hand it a value (an unbuffered `send`
+/// then completes, where Go's would wait for a receiver). No value is lost:
+/// the next `poll_next` returns it, and any other use of this receiver
+/// (`recv`, `try_recv`, `len`, ...) or its drop first puts it back at the
+/// head of the channel. Where a receive may be abandoned, prefer
+/// [`Receiver::recv`], whose future unregisters when dropped.
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        this.chan.poll_recv(&mut this.stream_key, cx)
+        this.chan.poll_recv(this.stream_key.get_mut(), cx)
     }
 }
 

@@ -244,6 +244,34 @@ fn stream_yields_until_closed_and_keeps_a_handed_value() {
     );
 }
 
+/// A `Next` future dropped while pending leaves the stream registered; a
+/// value handed to it must come out of this receiver's next `try_recv` or
+/// `recv`, not stay hidden in the registration.
+#[test]
+fn a_value_handed_to_an_abandoned_stream_poll_is_received_next() {
+    use futures_core::Stream;
+    let w = Waker::noop();
+    let mut cx = Context::from_waker(w);
+    for cap in [0, 1] {
+        let (tx, mut rx) = bounded(cap);
+        // The `Next` future of `timeout(d, rx.next())`, polled once, dropped.
+        assert!(std::pin::Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+        tx.try_send(1).unwrap();
+        assert_eq!(rx.len(), usize::from(cap > 0), "cap {cap}");
+        assert_eq!(rx.try_recv(), Ok(1), "cap {cap}");
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "cap {cap}");
+
+        assert!(std::pin::Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+        tx.try_send(2).unwrap();
+        let mut recv = pin!(rx.recv());
+        assert_eq!(
+            recv.as_mut().poll(&mut cx),
+            Poll::Ready(Some(2)),
+            "cap {cap}"
+        );
+    }
+}
+
 // ---- select! ----
 
 fn block_on<F: Future>(f: F) -> F::Output {
