@@ -76,6 +76,33 @@ struct Notifier {
 }
 
 thread_local! {
+    /// True while `run` polls its main goroutine on this thread: a
+    /// `yield_now` there queues a stand-in in the runtime's global queue
+    /// (see `crate::runtime::yield_main`) rather than re-polling at once.
+    static IN_MAIN_POLL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is polling a main goroutine right now.
+pub(crate) fn in_main_poll() -> bool {
+    IN_MAIN_POLL.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Marks a main goroutine's poll; unmarks on drop, even by unwinding.
+struct MainPoll(bool);
+
+impl MainPoll {
+    fn enter() -> MainPoll {
+        MainPoll(IN_MAIN_POLL.replace(true))
+    }
+}
+
+impl Drop for MainPoll {
+    fn drop(&mut self) {
+        IN_MAIN_POLL.set(self.0);
+    }
+}
+
+thread_local! {
     /// This thread's notifier, lent to the outermost `block_on` or
     /// `park_on`. A nested call (from inside a future being blocked on)
     /// gets a fresh one so the two loops cannot consume each other's
@@ -193,7 +220,9 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     let mut pause = DEADLOCK_CHECK_FIRST;
     loop {
         meta.set_running(shared.clock_ms());
+        let main_poll = MainPoll::enter();
         let poll = future.as_mut().poll(&mut cx);
+        drop(main_poll);
         let reason = wait::take_wait_reason();
         if let Poll::Ready(v) = poll {
             return v;

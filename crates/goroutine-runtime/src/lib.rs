@@ -120,7 +120,11 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Yields to other goroutines: Go's `runtime.Gosched()`.
 ///
-/// The goroutine goes to the back of its worker's run queue.
+/// A goroutine goes to the back of its worker's run queue. The main
+/// goroutine of `block_on` (or `#[goroutine::main]`), which runs on its own
+/// thread, goes to the back of the runtime's global queue, as Go's
+/// `Gosched` puts it: it resumes once a worker has reached its place there,
+/// so goroutines it spawned before yielding get to run first.
 ///
 /// # Examples
 ///
@@ -145,6 +149,9 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
+        if block_on::in_main_poll() && runtime::yield_main(cx.waker()) {
+            return Poll::Pending;
+        }
         // A wake while running makes the scheduler put the goroutine at the
         // back of the queue (never the LIFO slot).
         cx.waker().wake_by_ref();

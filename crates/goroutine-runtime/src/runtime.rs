@@ -53,8 +53,10 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -1082,6 +1084,51 @@ pub(crate) fn schedule(task: Runnable, is_yield: bool) {
             None => drop(task),
         }
     }
+}
+
+/// `yield_now` in a main goroutine (`block_on`'s thread is not a worker):
+/// queues a stand-in goroutine at the back of the current runtime's global
+/// queue that wakes `waker` when a worker reaches it, so goroutines queued
+/// before it run first, as Go's `Gosched` puts the caller on the global run
+/// queue. False if there is no runtime to queue in.
+pub(crate) fn yield_main(waker: &Waker) -> bool {
+    /// Done at once; wakes the main goroutine when dropped. The goroutine
+    /// wrapper's drop has done the bookkeeping by then, so the woken main
+    /// goroutine never counts the stand-in in `num_goroutines`.
+    struct StandIn(Option<Waker>);
+    impl Future for StandIn {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Ready(())
+        }
+    }
+    impl Drop for StandIn {
+        fn drop(&mut self) {
+            if let Some(w) = self.0.take() {
+                w.wake();
+            }
+        }
+    }
+    let Some(handle) = context::entered() else {
+        return false;
+    };
+    let shared = &handle.shared;
+    if shared.is_closed() {
+        return false;
+    }
+    let (task, handle) = task::new_task(
+        shared.index,
+        GoroutineId::from_u64(reserve_ids(1)),
+        Location::caller(),
+        Kind::Goroutine,
+        StandIn(Some(waker.clone())),
+    );
+    drop(handle);
+    shared.external_live.fetch_add(1, Relaxed);
+    task.metadata().set_runnable(shared.clock_ms());
+    // Refused (shut down): dropping it wakes the main goroutine at once.
+    shared.push_remote(task);
+    true
 }
 
 /// Schedules a `spawn_blocking` task on its runtime's pool.

@@ -382,6 +382,26 @@ fn yield_now_lets_another_goroutine_run_on_one_worker() {
     spin_until_another_goroutine_runs(goroutine::yield_now);
 }
 
+/// Go's `go f(); runtime.Gosched()` in main: the goroutine spawned before
+/// the yield runs before main resumes. The main goroutine runs on its own
+/// thread, so its yield queues a stand-in behind the goroutine in the
+/// global queue and waits for a worker to reach it; the stand-in is not
+/// counted as a goroutine.
+#[test]
+fn a_yield_in_the_main_goroutine_lets_goroutines_spawned_before_it_run() {
+    let rt = rt(1);
+    rt.block_on(async {
+        for round in 0..50 {
+            let ran = Arc::new(AtomicBool::new(false));
+            let flag = ran.clone();
+            goroutine::go!(async move { flag.store(true, SeqCst) });
+            goroutine::yield_now().await;
+            assert!(ran.load(SeqCst), "round {round}: main resumed first");
+            assert_eq!(goroutine::num_goroutines(), 1, "round {round}");
+        }
+    });
+}
+
 /// A future that is always ready but spends coop budget, like a channel
 /// receive that always finds a value.
 struct AlwaysReady;
