@@ -320,7 +320,8 @@ fn activity(shared: &Shared) -> u64 {
 /// - no timer is pending and no I/O source is registered;
 /// - the blocking pool runs and queues nothing;
 /// - the process has no thread but this runtime's own threads, the thread
-///   running `block_on`, and (for tests) the test harness's main thread.
+///   running `block_on`, and (for tests) the test harness's main thread
+///   and the threads of other runtimes (other tests').
 ///
 /// What it cannot see, and so never reports: a wake-up from a signal
 /// handler, from another process, or from code outside Linux's
@@ -344,8 +345,26 @@ fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
         return false;
     };
     let ours = shared.threads.live() + shared.blocking.threads() + crate::traceback::threads() + 1;
-    let harness = usize::from(action == DeadlockAction::Panic);
-    threads >= ours && threads <= ours + harness
+    let others = match action {
+        DeadlockAction::Exit => 0,
+        // A test binary: the harness's main thread, and the threads of the
+        // other tests' runtimes (each `#[goroutine::test]` builds its own,
+        // driven by its own test thread). Without these, two tests
+        // deadlocked at once each saw the other's threads and neither
+        // reported: the run hung.
+        DeadlockAction::Panic => {
+            1 + crate::runtime::all_runtimes()
+                .iter()
+                .filter(|other| other.index != shared.index)
+                .map(|other| {
+                    other.threads.live()
+                        + other.blocking.threads()
+                        + other.mains.load(SeqCst) as usize
+                })
+                .sum::<usize>()
+        }
+    };
+    threads >= ours && threads <= ours + others
 }
 
 /// Called by `block_on` while its future waits: reports and exits (or
