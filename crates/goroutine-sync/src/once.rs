@@ -27,7 +27,7 @@ use crate::loom::{const_fn, lock, Mutex};
 /// other goroutines; for initialisation that awaits, use
 /// [`OnceCell::get_or_init`](crate::OnceCell::get_or_init), whose waiters
 /// park as goroutines. Calling `call_once` on the same `Once` from inside
-/// `f` deadlocks, as in Go.
+/// `f`, which deadlocks in Go, panics here (see [`Once::call_once`]).
 ///
 /// # Examples
 ///
@@ -50,6 +50,11 @@ use crate::loom::{const_fn, lock, Mutex};
 pub struct Once {
     done: AtomicBool,
     slow: Mutex<()>,
+    /// The thread running `f` (its `thread_token`), or 0: lets a call from
+    /// inside `f` panic instead of blocking its thread on `slow` forever.
+    /// Std's atomic in both builds; the check is off under loom, whose
+    /// threads may share one OS thread.
+    runner: std::sync::atomic::AtomicUsize,
 }
 
 impl Once {
@@ -63,7 +68,11 @@ impl Once {
         /// assert!(!once.is_completed());
         /// ```
         pub fn new() -> Once {
-            Once { done: AtomicBool::new(false), slow: Mutex::new(()) }
+            Once {
+                done: AtomicBool::new(false),
+                slow: Mutex::new(()),
+                runner: std::sync::atomic::AtomicUsize::new(0),
+            }
         }
     }
 
@@ -72,6 +81,13 @@ impl Once {
     ///
     /// When this returns, the call that ran `f` has finished, and what it
     /// did is visible to the caller.
+    ///
+    /// # Panics
+    ///
+    /// If called from inside `f` on the same `Once`: the call would wait for
+    /// itself (in Go, a deadlock), so it panics with "sync: Once.call_once
+    /// called from inside its own function (deadlock)". The `Once` then
+    /// counts as done, as after any panic of `f`.
     ///
     /// # Examples
     ///
@@ -90,6 +106,7 @@ impl Once {
     /// for t in threads { t.join().unwrap(); }
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
+    #[track_caller]
     pub fn call_once(&self, f: impl FnOnce()) {
         // Acquire: pairs with the Release in `SetDone`, so `f`'s effects are
         // visible once `done` reads true.
@@ -100,11 +117,19 @@ impl Once {
     }
 
     #[cold]
+    #[track_caller]
     fn call_slow(&self, f: impl FnOnce()) {
+        let me = thread_token();
+        // Relaxed: only this thread stores `me` here, and it clears it
+        // before `f` returns, so a stale read of `me` is impossible.
+        if cfg!(not(loom)) && self.runner.load(std::sync::atomic::Ordering::Relaxed) == me {
+            panic!("sync: Once.call_once called from inside its own function (deadlock)");
+        }
         let _serial = lock(&self.slow);
         // Relaxed: `done` is only written under `slow`, which we hold.
         if !self.done.load(Relaxed) {
-            let _set = SetDone(&self.done);
+            self.runner.store(me, std::sync::atomic::Ordering::Relaxed);
+            let _set = SetDone(self);
             f();
         }
     }
@@ -138,12 +163,23 @@ impl fmt::Debug for Once {
 }
 
 /// Marks the `Once` done when `f` returns or unwinds (Go's `defer`).
-struct SetDone<'a>(&'a AtomicBool);
+/// A number unique to the calling thread while it lives (never 0).
+fn thread_token() -> usize {
+    thread_local! {
+        static TOKEN: u8 = const { 0 };
+    }
+    TOKEN.with(|t| std::ptr::from_ref(t).addr())
+}
+
+/// Marks the `Once` done when `f` returns or unwinds.
+struct SetDone<'a>(&'a Once);
 
 impl Drop for SetDone<'_> {
     fn drop(&mut self) {
+        // Relaxed: read only by this thread (see `call_slow`).
+        self.0.runner.store(0, std::sync::atomic::Ordering::Relaxed);
         // Release: publishes `f`'s effects to the fast-path Acquire load.
-        self.0.store(true, Release);
+        self.0.done.store(true, Release);
     }
 }
 
@@ -163,5 +199,34 @@ mod tests {
         let mut called = false;
         once.call_once(|| called = true);
         assert!(!called, "a Once whose f panicked must not call again");
+    }
+
+    #[test]
+    fn a_call_from_inside_its_own_function_panics_instead_of_hanging() {
+        let once = Once::new();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            once.call_once(|| once.call_once(|| {}))
+        }));
+        let msg = *r.unwrap_err().downcast::<&str>().unwrap();
+        assert_eq!(
+            msg,
+            "sync: Once.call_once called from inside its own function (deadlock)"
+        );
+        assert!(once.is_completed());
+        // Another thread may wait for a running call: no false alarm.
+        let once = std::sync::Arc::new(Once::new());
+        let (started, go) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                once.call_once(|| {
+                    started.wait();
+                    go.wait();
+                })
+            });
+            started.wait();
+            let waiter = s.spawn(|| once.call_once(|| unreachable!()));
+            go.wait();
+            waiter.join().unwrap();
+        });
     }
 }
