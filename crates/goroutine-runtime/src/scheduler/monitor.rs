@@ -357,9 +357,7 @@ fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
                 .iter()
                 .filter(|other| other.index != shared.index)
                 .map(|other| {
-                    other.threads.live()
-                        + other.blocking.threads()
-                        + other.mains.load(SeqCst) as usize
+                    other.threads.live() + other.blocking.threads() + other.mains.load(SeqCst)
                 })
                 .sum::<usize>()
         }
