@@ -77,10 +77,13 @@
 /// future polled elsewhere first may already have parked outside the
 /// select's claim. Synchronous calls such as `try_send` inside an arm's
 /// block take no part in the claim. A `select!` nested in an arm of another
-/// claims both: its operations move a value only if the outer arm wins too.
-/// One case stays with the rule for other futures: a nested send arm
-/// completed by a receiver at the very moment another outer arm wins is
-/// delivered, but the inner body does not run.
+/// (Go has no such thing) is only partly covered: once both have parked,
+/// a partner can complete an operation of the inner `select!` while another
+/// arm of the outer one wins. The inner body then does not run, but the
+/// operation stands: a sent value stays delivered, and a received one is
+/// put back at the head of its channel (its sender saw the send complete).
+/// Where that matters, make the inner operations arms of the outer
+/// `select!` instead.
 ///
 /// # Examples
 ///

@@ -159,6 +159,11 @@ impl<T> Sender<T> {
 
     /// Number of buffered values; always 0 when unbuffered.
     ///
+    /// A value a sender handed to a receive that was then cancelled goes
+    /// back to the head of the buffer, past the capacity if the buffer
+    /// filled up meanwhile, so `len` can briefly exceed the capacity (a
+    /// state Go's channels never show); nothing is lost or reordered.
+    ///
     /// # Examples
     ///
     /// ```

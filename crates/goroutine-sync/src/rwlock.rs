@@ -58,6 +58,13 @@ const MAX_READERS: usize = (u32::MAX >> 3) as usize;
 /// goroutine must not take a read lock it already holds while a writer may
 /// be waiting: the second `read` queues behind the writer, which waits for
 /// the first — a deadlock.
+///
+/// One difference in order: when a writer unlocks, Go's `RWMutex` lets in
+/// every reader waiting at that moment, even readers that arrived after the
+/// next writer began to wait; here waiters are served strictly in arrival
+/// order (a reader that queued behind a waiting writer comes after it).
+/// Both keep writers from starving; only the order of such a reader and
+/// writer differs.
 pub struct RwLock<T: ?Sized> {
     sem: Semaphore,
     data: UnsafeCell<T>,
