@@ -212,6 +212,14 @@ impl Semaphore {
     /// the front, later callers wait behind it even if they want fewer
     /// permits than are free. `n == 0` completes at once when nobody waits.
     ///
+    /// This semaphore has no fixed size ([`add_permits`](Semaphore::add_permits)
+    /// can grow it), so a request for more permits than it holds in all
+    /// waits in line like any other, until permits are added, and the
+    /// callers behind it wait too. Go's `x/sync/semaphore` knows its size
+    /// and keeps such a request out of the line, where it waits for its
+    /// context alone. Wrap such a call in a `timeout` or a `select!` with
+    /// `ctx.done()` to give up; dropping it lets the line move on.
+    ///
     /// # Panics
     ///
     /// If `n` exceeds [`Semaphore::MAX_PERMITS`].
