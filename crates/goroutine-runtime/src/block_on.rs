@@ -8,7 +8,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -238,7 +238,9 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
                 pause = DEADLOCK_CHECK_FIRST;
                 break;
             }
-            check_deadlock(shared);
+            // SeqCst: read after the checks' SeqCst loads of the idle state
+            // (see `check_deadlock`).
+            check_deadlock(shared, || notify.notified.load(SeqCst));
             pause = (pause * 2).min(DEADLOCK_CHECK_MAX);
         }
     }

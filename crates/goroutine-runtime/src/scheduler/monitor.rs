@@ -366,8 +366,9 @@ fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
 }
 
 /// Called by `block_on` while its future waits: reports and exits (or
-/// panics) if the runtime is deadlocked.
-pub(crate) fn check_deadlock(shared: &Shared) {
+/// panics) if the runtime is deadlocked. `main_woken` says whether the
+/// main goroutine has been woken since it began to wait.
+pub(crate) fn check_deadlock(shared: &Shared, main_woken: impl Fn() -> bool) {
     let Some(action) = shared.config.deadlock else {
         return;
     };
@@ -378,6 +379,15 @@ pub(crate) fn check_deadlock(shared: &Shared) {
     // Confirm: still quiescent a moment later, with no poll in between.
     std::thread::sleep(Duration::from_millis(5));
     if activity(shared) != before || !quiescent(shared, action) {
+        return;
+    }
+    // Last: a wake-up of main itself. A timer that fired between the end
+    // of main's wait and the first check above left nothing pending and
+    // every worker parked again, but it woke main, which would run on:
+    // reporting then was a false deadlock (seen under heavy load). Its
+    // worker woke main before parking again, so reading this after the
+    // second check cannot miss it.
+    if main_woken() {
         return;
     }
     let msg = format!(
