@@ -87,18 +87,30 @@ pub(crate) fn in_main_poll() -> bool {
     IN_MAIN_POLL.try_with(Cell::get).unwrap_or(false)
 }
 
-/// Marks a main goroutine's poll; unmarks on drop, even by unwinding.
-struct MainPoll(bool);
+/// Marks a main goroutine's poll, for this thread and for the runtime's
+/// workers (`Shared::main_polling`); unmarks on drop, even by unwinding.
+struct MainPoll<'a> {
+    was: bool,
+    shared: &'a crate::scheduler::Shared,
+}
 
-impl MainPoll {
-    fn enter() -> MainPoll {
-        MainPoll(IN_MAIN_POLL.replace(true))
+impl MainPoll<'_> {
+    fn enter(shared: &crate::scheduler::Shared) -> MainPoll<'_> {
+        // SeqCst: see `Shared::main_poll_ended`.
+        shared
+            .main_polling
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        MainPoll {
+            was: IN_MAIN_POLL.replace(true),
+            shared,
+        }
     }
 }
 
-impl Drop for MainPoll {
+impl Drop for MainPoll<'_> {
     fn drop(&mut self) {
-        IN_MAIN_POLL.set(self.0);
+        IN_MAIN_POLL.set(self.was);
+        self.shared.main_poll_ended();
     }
 }
 
@@ -220,7 +232,7 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     let mut pause = DEADLOCK_CHECK_FIRST;
     loop {
         meta.set_running(shared.clock_ms());
-        let main_poll = MainPoll::enter();
+        let main_poll = MainPoll::enter(shared);
         let poll = future.as_mut().poll(&mut cx);
         drop(main_poll);
         let reason = wait::take_wait_reason();

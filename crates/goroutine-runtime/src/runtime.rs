@@ -631,6 +631,10 @@ impl Runtime {
         // 3. What is left: the global queue and every parked goroutine.
         loop {
             let mut dropped = false;
+            for task in shared.main_q.drain() {
+                drop(task);
+                dropped = true;
+            }
             while let Ok(task) = shared.inject.pop() {
                 drop(task);
                 dropped = true;
@@ -771,7 +775,14 @@ impl Handle {
                 }
                 shared.external_live.fetch_add(1, Relaxed);
                 task.metadata().set_runnable(shared.clock_ms());
-                shared.push_remote(task);
+                if crate::block_on::in_main_poll()
+                    && context::entered().is_some_and(|h| h.shared.index == shared.index)
+                {
+                    // `go` in main: Go puts it in main's P's `runnext`.
+                    shared.push_from_main(task);
+                } else {
+                    shared.push_remote(task);
+                }
                 handle
             }
         })

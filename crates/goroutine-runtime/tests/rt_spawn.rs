@@ -402,6 +402,48 @@ fn a_yield_in_the_main_goroutine_lets_goroutines_spawned_before_it_run() {
     });
 }
 
+/// Go's order for `go a(); go b(); go c()` in main: main's P runs the
+/// newest (`runnext`) first, then the rest in order: c, a, b. The Tour of
+/// Go's channel example prints "-5 17 12" because of it.
+#[test]
+fn goroutines_spawned_by_main_run_newest_first_then_in_order() {
+    let rt = rt(1);
+    let order = rt.block_on(async {
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let wg = goroutine::sync::WaitGroup::new();
+        for name in ["a", "b", "c"] {
+            let order = order.clone();
+            wg.go(async move { order.lock().unwrap().push(name) });
+        }
+        wg.wait().await;
+        let order = order.lock().unwrap().clone();
+        order
+    });
+    assert_eq!(order, ["c", "a", "b"]);
+}
+
+/// Main's spawns wait for main to block, as Go's main's P keeps them
+/// while main runs; but a main goroutine that never blocks (here: a
+/// blocking sleep) does not keep them for ever: the monitor hands them to
+/// the workers after a round.
+#[test]
+fn a_main_goroutine_that_never_blocks_still_lets_its_spawns_run() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        goroutine::go!(async move { flag.store(true, SeqCst) });
+        let start = std::time::Instant::now();
+        while !ran.load(SeqCst) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the spawn never ran"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
 /// A future that is always ready but spends coop budget, like a channel
 /// receive that always finds a value.
 struct AlwaysReady;

@@ -2,6 +2,7 @@
 
 mod idle;
 mod lifo;
+mod main_queue;
 mod monitor;
 mod park;
 pub(crate) mod queue;

@@ -76,12 +76,16 @@ fn run(shared: &Arc<Shared>) {
         };
         shared.remotes.len()
     ];
+    // Whether main's spawns waited at the last round while a main
+    // goroutine was polling.
+    let mut main_q_held = false;
     while !shared.is_closed() {
         if !sleep(shared) {
             continue;
         }
         let now = Instant::now();
         shared.tick_clock(now);
+        main_q_held = release_main_q(shared, main_q_held);
         for (i, sample) in samples.iter_mut().enumerate() {
             check_worker(shared, i, sample, now);
         }
@@ -93,6 +97,21 @@ fn run(shared: &Arc<Shared>) {
             }
         }
     }
+}
+
+/// A main goroutine that runs on (a long computation, a blocking call)
+/// keeps its spawns in `main_q`, out of the workers' reach: after a whole
+/// round of that, move them to the global queue, as Go's idle Ps steal a
+/// running P's queue. Returns whether they are held now.
+fn release_main_q(shared: &Shared, held_before: bool) -> bool {
+    let held = !shared.main_q.is_empty() && shared.main_is_polling();
+    if held && held_before {
+        for task in shared.main_q.drain() {
+            shared.push_remote(task);
+        }
+        return false;
+    }
+    held
 }
 
 /// A poll has run past the blocking threshold on this worker.
@@ -180,12 +199,14 @@ fn thread_is_running(tid: u32) -> bool {
 /// false if it slept because of idleness (nothing to sample).
 fn sleep(shared: &Shared) -> bool {
     let monitor = &shared.monitor;
-    if shared.idle.all_parked() {
+    // Not while main's spawns wait in `main_q`: the rounds must go on for
+    // `release_main_q`.
+    if shared.idle.all_parked() && shared.main_q.is_empty() {
         // SeqCst store, then re-check: pairs with `Shared::monitor_wake`,
         // which a worker calls after counting itself unparked. Either it
         // sees `parked` and wakes us, or we see it unparked here.
         monitor.parked.store(true, SeqCst);
-        if shared.idle.all_parked() && !shared.is_closed() {
+        if shared.idle.all_parked() && shared.main_q.is_empty() && !shared.is_closed() {
             monitor.parker.park(None);
             monitor.parked.store(false, SeqCst);
             return false;
@@ -330,7 +351,7 @@ fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
     if shared.mains.load(SeqCst) != 1 || !shared.idle.all_parked() {
         return false;
     }
-    if !shared.inject.is_empty()
+    if shared.has_global_work()
         || shared
             .remotes
             .iter()

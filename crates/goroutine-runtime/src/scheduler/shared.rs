@@ -36,6 +36,7 @@ use concurrent_queue::{ConcurrentQueue, PushError};
 
 use super::idle::Idle;
 use super::lifo::LifoSlot;
+use super::main_queue::MainQueue;
 use super::park::Parker;
 use super::queue::{self, Local, Steal};
 use crate::blocking;
@@ -126,6 +127,18 @@ pub(crate) struct Shared {
     /// Goroutines spawned or woken from outside the workers, and overflow
     /// from full local queues.
     pub(crate) inject: ConcurrentQueue<Runnable>,
+    /// What main goroutines (`block_on`'s threads) spawned: Go's
+    /// `runnext` and local queue of main's P (see `main_queue.rs`).
+    /// Workers take from it before the injector, and, as Go's main's P
+    /// keeps its queue while main runs, only while no main goroutine is in
+    /// a poll (`main_polling`); the monitor moves it all to the injector if
+    /// main runs on for a whole round.
+    pub(crate) main_q: MainQueue,
+    /// Main goroutines of this runtime inside a poll right now.
+    pub(crate) main_polling: AtomicUsize,
+    /// Whether `main_q` waits while main polls: only when a monitor runs
+    /// to release it from a main goroutine that never stops.
+    main_next_waits: bool,
     pub(crate) idle: Idle,
     pub(crate) registry: Registry,
     pub(crate) blocking: blocking::Pool,
@@ -182,6 +195,9 @@ impl Shared {
             index,
             remotes,
             inject: ConcurrentQueue::unbounded(),
+            main_q: MainQueue::default(),
+            main_polling: AtomicUsize::new(0),
+            main_next_waits: config.blocking_threshold.is_some() || config.long_poll.is_some(),
             idle: Idle::new(config.workers),
             registry: Registry::new(config.workers + 1),
             blocking: blocking::Pool::new(config.max_blocking_threads, config.blocking_keep_alive),
@@ -249,6 +265,62 @@ impl Shared {
         }
     }
 
+    /// Queues a goroutine spawned by a main goroutine (see `main_q`).
+    pub(crate) fn push_from_main(&self, runnable: Runnable) {
+        if self.is_closed() {
+            // Shut down: dropping the runnable cancels the goroutine.
+            return drop(runnable);
+        }
+        for task in self.main_q.push(runnable) {
+            if let Err(e) = self.inject.push(task) {
+                drop(e.into_inner());
+            }
+        }
+        // SeqCst fence: the submitter's StoreLoad barrier, see idle.rs.
+        fence(SeqCst);
+        self.notify_parked();
+    }
+
+    /// For a worker: the next of main's spawns, unless a main goroutine is
+    /// in a poll (they then stay main's, as Go's main's P keeps its queue).
+    pub(crate) fn take_main(&self) -> Option<Runnable> {
+        if self.main_is_polling() {
+            return None;
+        }
+        self.main_q.pop()
+    }
+
+    /// For a worker: the next goroutine of the global queue, main's spawns
+    /// first.
+    pub(crate) fn pop_global(&self) -> Option<Runnable> {
+        self.take_main().or_else(|| self.inject.pop().ok())
+    }
+
+    /// True if a goroutine waits in the global queue that a worker may take
+    /// now (main's spawns only while no main goroutine polls).
+    pub(crate) fn has_global_work(&self) -> bool {
+        !self.inject.is_empty() || (!self.main_q.is_empty() && !self.main_is_polling())
+    }
+
+    /// Whether main's spawns are main's for now (see `main_q`).
+    pub(crate) fn main_is_polling(&self) -> bool {
+        // SeqCst: pairs with `main_poll_ended` (see there).
+        self.main_next_waits && self.main_polling.load(SeqCst) != 0
+    }
+
+    /// A main goroutine's poll ended: if its spawns wait, wake a worker for
+    /// them. SeqCst decrement, then the idle check inside `notify_parked`;
+    /// a worker going to sleep counts itself parked, then reads
+    /// `main_polling` (SeqCst) in `has_global_work`: one of the two sees
+    /// the other.
+    pub(crate) fn main_poll_ended(&self) {
+        self.main_polling.fetch_sub(1, SeqCst);
+        if !self.main_q.is_empty() {
+            fence(SeqCst);
+            self.notify_parked();
+        }
+    }
+
     /// Wakes one sleeping worker if the idle rule says so.
     pub(crate) fn notify_parked(&self) {
         if let Some(worker) = self.idle.worker_to_notify() {
@@ -279,7 +351,7 @@ impl Shared {
 
     /// True if any queue other than the caller's has goroutines.
     pub(crate) fn has_remote_work(&self, except: usize) -> bool {
-        !self.inject.is_empty()
+        self.has_global_work()
             || self
                 .remotes
                 .iter()

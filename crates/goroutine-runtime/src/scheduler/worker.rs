@@ -166,7 +166,7 @@ impl Worker {
         };
         if tick % GLOBAL_INTERVAL == 0 {
             self.maintenance();
-            if let Ok(task) = self.shared.inject.pop() {
+            if let Some(task) = self.shared.pop_global() {
                 return Some(task);
             }
         }
@@ -180,8 +180,12 @@ impl Worker {
         self.pull_inject(&mut core)
     }
 
-    /// Takes a fair share of the injector: one to run, the rest queued.
+    /// Takes main's last spawn if there is one, else a fair share of the
+    /// injector: one to run, the rest queued.
     fn pull_inject(&self, core: &mut Core) -> Option<Runnable> {
+        if let Some(task) = self.shared.take_main() {
+            return Some(task);
+        }
         let inject = &self.shared.inject;
         let len = inject.len();
         if len == 0 {
@@ -237,7 +241,7 @@ impl Worker {
             let core = self.core.borrow();
             !core.is_searching
                 && (core.local.len() + usize::from(!self.remote().lifo.is_empty()) > 1
-                    || !self.shared.inject.is_empty())
+                    || self.shared.has_global_work())
         };
         if others_waiting {
             self.shared.notify_parked();
@@ -332,7 +336,7 @@ impl Worker {
         let work_pending = if is_last_searcher {
             self.shared.has_remote_work(self.index)
         } else {
-            !self.shared.inject.is_empty()
+            self.shared.has_global_work()
         };
         if work_pending {
             self.shared.notify_parked();
