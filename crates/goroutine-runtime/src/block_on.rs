@@ -41,6 +41,24 @@ impl Wake for ThreadNotify {
 }
 
 impl ThreadNotify {
+    /// Spins up to `MAIN_SPIN` for a wake-up before the caller parks. True
+    /// if woken (the flag is consumed).
+    fn spin(&self) -> bool {
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                // Relaxed peek; the swap below takes it with Acquire.
+                if self.notified.load(Relaxed) && self.notified.swap(false, Acquire) {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= MAIN_SPIN {
+                return false;
+            }
+        }
+    }
+
     fn wait(&self) {
         // Acquire: pairs with the Release in `wake_by_ref`.
         while !self.notified.swap(false, Acquire) {
@@ -63,6 +81,10 @@ impl ThreadNotify {
         }
     }
 }
+
+/// How long a main goroutine that returned `Pending` spins for its wake-up
+/// before its thread sleeps.
+const MAIN_SPIN: Duration = Duration::from_micros(50);
 
 /// First pause before a waiting main goroutine checks for a deadlock; it
 /// doubles up to `DEADLOCK_CHECK_MAX` while nothing happens.
@@ -240,6 +262,9 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
             return v;
         }
         meta.set_waiting(reason, shared.clock_ms());
+        if notify.spin() {
+            continue;
+        }
         if shared.config.deadlock.is_none() {
             notify.wait();
             continue;
