@@ -87,6 +87,36 @@ fn a_cpu_bound_goroutine_cannot_keep_a_sleeper_waiting() {
     hog_done.store(true, SeqCst);
 }
 
+/// More goroutines compute without awaiting than there are workers and
+/// extra workers: no worker can fire the timers. The monitor fires the
+/// overdue ones, so the main goroutine's sleep still ends (Go would
+/// preempt the spinners; here they stop when main tells them).
+#[test]
+fn a_timer_fires_while_every_worker_computes() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    rt.block_on(async {
+        for _ in 0..4 {
+            let stop = stop.clone();
+            goroutine::go!(async move {
+                // The fallback makes a regression a failure, not a hang.
+                while !stop.load(SeqCst) && start.elapsed() < Duration::from_secs(20) {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+        // Let the spinners take the worker and the extra workers.
+        std::thread::sleep(Duration::from_millis(50));
+        sleep_until(Instant::now() + Duration::from_millis(20)).await;
+        stop.store(true, SeqCst);
+    });
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the sleep waited for the spinners"
+    );
+}
+
 #[test]
 fn long_polls_are_reported_once_each() {
     let rt = Builder::new()

@@ -86,6 +86,15 @@ fn run(shared: &Arc<Shared>) {
         let now = Instant::now();
         shared.tick_clock(now);
         main_q_held = release_main_q(shared, main_q_held);
+        if shared.driver.is_overdue(now, INTERVAL) {
+            // Every worker is stuck in a poll (goroutines that compute
+            // without awaiting, more of them than the extra workers): no
+            // worker fires the timers. Go would preempt them; we cannot,
+            // so fire the timers here. Their goroutines queue for the next
+            // free worker, and a main goroutine (on its own thread) runs
+            // at once.
+            shared.driver.process(now);
+        }
         for (i, sample) in samples.iter_mut().enumerate() {
             check_worker(shared, i, sample, now);
         }

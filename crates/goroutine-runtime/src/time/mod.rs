@@ -144,6 +144,12 @@ impl Driver {
         }
     }
 
+    /// True if a timer has been due for at least `late` at `now`: the
+    /// workers are not firing them (cheap, no lock).
+    pub(crate) fn is_overdue(&self, now: Instant, late: Duration) -> bool {
+        now.checked_sub(late).is_some_and(|then| self.is_due(then))
+    }
+
     /// True if a timer may be due at `now` (cheap, no lock).
     pub(crate) fn is_due(&self, now: Instant) -> bool {
         self.next_expiry.load(Relaxed) <= self.tick_at(now)
