@@ -291,11 +291,19 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// waiting), then returns the first error, if any. With a context, it
     /// is cancelled when this returns (Go's rule).
     ///
-    /// The error is handed to the first `wait` to return; other clones
-    /// waiting at the same time get `Ok(())`. Go's `Wait` returns the
-    /// group's first error to every call, forever; handing `E` out twice
-    /// would need `E: Clone`, so here a group reused after a `wait` took its
-    /// error records the next error instead, and a failure is never hidden.
+    /// Go's `Wait` returns the group's first error to every call, forever,
+    /// and programs rely on it: errgroup's own pipeline example has a
+    /// goroutine `Wait` and close the results channel while the caller
+    /// `Wait`s again for the error. `E` need not be `Clone`, so:
+    ///
+    /// - for `String`, `&'static str`, `Box<dyn Error + Send + Sync>`,
+    ///   `std::io::Error` and the primitive integers, `bool` and `char`,
+    ///   every `wait` gets the first error, as in Go (the first `wait` gets
+    ///   the value itself; for the two error types, later ones get a copy
+    ///   with the same message and, for `io::Error`, the same kind);
+    /// - for any other `E`, the first `wait` to return gets it and later
+    ///   ones get `Ok(())`; the group then records the next error anew, so
+    ///   a reused group never hides a failure.
     ///
     /// # Panics
     ///
@@ -328,7 +336,11 @@ impl<E: Send + 'static> ErrGroup<E> {
             panic::resume_unwind(payload);
         }
         match failure.err.take() {
-            Some(err) => Err(err),
+            Some(err) => {
+                // Later waits get a copy where one can be made (see above).
+                failure.err = copy_error(&err);
+                Err(err)
+            }
             None => Ok(()),
         }
     }
@@ -373,6 +385,51 @@ impl<E> Inner<E> {
             cancel.cancel();
         }
     }
+}
+
+/// A copy of `err` for the next `wait`, for the error types that can give
+/// one (see [`ErrGroup::wait`]); `None` for the others. `E` is not bound by
+/// `Clone` (the contract's `ErrGroup<E>` takes any error), so the known
+/// types are found by `Any`.
+fn copy_error<E: 'static>(err: &E) -> Option<E> {
+    fn cast<E: 'static, T: 'static>(copy: T) -> Option<E> {
+        let boxed: Box<dyn Any> = Box::new(copy);
+        boxed.downcast::<E>().ok().map(|b| *b)
+    }
+    let any: &dyn Any = err;
+    macro_rules! cloned {
+        ($($t:ty),* $(,)?) => {
+            $(if let Some(v) = any.downcast_ref::<$t>() {
+                return cast::<E, $t>(v.clone());
+            })*
+        };
+    }
+    cloned!(
+        String,
+        &'static str,
+        bool,
+        char,
+        i8,
+        i16,
+        i32,
+        i64,
+        i128,
+        isize,
+        u8,
+        u16,
+        u32,
+        u64,
+        u128,
+        usize,
+    );
+    if let Some(e) = any.downcast_ref::<Box<dyn std::error::Error + Send + Sync>>() {
+        let copy: Box<dyn std::error::Error + Send + Sync> = e.to_string().into();
+        return cast::<E, _>(copy);
+    }
+    if let Some(e) = any.downcast_ref::<std::io::Error>() {
+        return cast::<E, _>(std::io::Error::new(e.kind(), e.to_string()));
+    }
+    None
 }
 
 /// How a member goroutine gets its slot under a limit.

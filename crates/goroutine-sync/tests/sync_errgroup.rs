@@ -7,12 +7,10 @@ use goroutine::context::ContextError;
 use goroutine::sync::{ErrGroup, Semaphore};
 
 // errgroup: TestZeroGroup. Goroutines run one at a time (a wait after each
-// `go`). Go's Wait returns the first error every time, forever; handing `E`
-// out twice would need `E: Clone`, so here the error moves out to the first
-// wait that returns after it, and the group then records the next error:
-// a failure is reported, never hidden.
+// `go`); Go's Wait returns the first error every time, forever. So does
+// ours for error types it can copy (here u32).
 #[goroutine::test(workers = 2)]
-async fn the_first_error_goes_to_one_wait_then_the_next_error_is_recorded() {
+async fn every_wait_returns_the_first_error_as_in_go() {
     let group = ErrGroup::<u32>::new();
     let errs = [None, Some(1), None, Some(1), Some(2)];
     let mut results = Vec::new();
@@ -20,33 +18,94 @@ async fn the_first_error_goes_to_one_wait_then_the_next_error_is_recorded() {
         group.go(async move { err.map_or(Ok(()), Err) });
         results.push(group.clone().wait().await);
     }
-    assert_eq!(results, [Ok(()), Err(1), Ok(()), Err(1), Err(2)]);
+    assert_eq!(results, [Ok(()), Err(1), Err(1), Err(1), Err(1)]);
+}
+
+/// An error type the group cannot copy: the first wait gets it, and the
+/// group then records the next error, so a reused group hides no failure.
+#[derive(Debug, PartialEq)]
+struct Failed(u32);
+
+#[goroutine::test(workers = 2)]
+async fn an_error_that_cannot_be_copied_goes_to_one_wait_then_the_next_is_recorded() {
+    let group = ErrGroup::<Failed>::new();
+    let errs = [None, Some(1), None, Some(1), Some(2)];
+    let mut results = Vec::new();
+    for err in errs {
+        group.go(async move { err.map_or(Ok(()), |e| Err(Failed(e))) });
+        results.push(group.clone().wait().await);
+    }
+    assert_eq!(
+        results,
+        [
+            Ok(()),
+            Err(Failed(1)),
+            Ok(()),
+            Err(Failed(1)),
+            Err(Failed(2))
+        ]
+    );
 }
 
 // Within one round only the first error is kept.
 #[goroutine::test(workers = 2)]
 async fn only_the_first_error_of_a_round_is_kept() {
-    let (group, ctx) = ErrGroup::<u32>::with_context();
+    let (group, ctx) = ErrGroup::<Failed>::with_context();
     group.go(async move {
         // Fails only after the first error has cancelled the context.
         ctx.done().await;
-        Err(2)
+        Err(Failed(2))
     });
-    group.go(async { Err(1) });
-    assert_eq!(group.clone().wait().await, Err(1));
+    group.go(async { Err(Failed(1)) });
+    assert_eq!(group.clone().wait().await, Err(Failed(1)));
     assert_eq!(group.wait().await, Ok(()));
 }
 
-// Of many failing goroutines, exactly one error comes back.
+// Of many failing goroutines, exactly one error comes back, to every wait.
 #[goroutine::test(workers = 2)]
-async fn wait_returns_one_of_the_errors_once() {
+async fn wait_returns_one_of_the_errors() {
     let group = ErrGroup::<usize>::new();
     for i in 0..16 {
         group.go(async move { Err(i) });
     }
     let first = group.clone().wait().await;
     assert!(matches!(first, Err(i) if i < 16));
-    assert_eq!(group.wait().await, Ok(()));
+    assert_eq!(group.wait().await, first);
+}
+
+// errgroup's pipeline example: a goroutine waits and then closes the
+// results channel, while the caller ranges over the results and then
+// waits again for the error. Go's second Wait returns the error too.
+#[goroutine::test(workers = 2)]
+async fn a_second_wait_after_a_closer_goroutine_still_sees_the_error() {
+    async fn run<E: Send + 'static>(fail: impl FnOnce() -> E + Send + 'static) -> Result<(), E> {
+        let group = ErrGroup::<E>::new();
+        let (results, range) = goroutine::chan::bounded::<u32>(0);
+        let sender = results.clone();
+        group.go(async move {
+            sender.send(1).await.ok();
+            Err(fail())
+        });
+        let closer = group.clone();
+        goroutine::go!(async move {
+            let _ = closer.wait().await;
+            results.close();
+        });
+        while range.recv().await.is_some() {}
+        group.wait().await
+    }
+    assert_eq!(
+        run(|| String::from("bad file")).await,
+        Err("bad file".to_owned())
+    );
+    let boxed = run(|| Box::<dyn std::error::Error + Send + Sync>::from("bad file")).await;
+    assert_eq!(boxed.unwrap_err().to_string(), "bad file");
+    let io = run(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad file")).await;
+    let io = io.unwrap_err();
+    assert_eq!(
+        (io.kind(), io.to_string()),
+        (std::io::ErrorKind::NotFound, "bad file".to_owned())
+    );
 }
 
 #[goroutine::test]
