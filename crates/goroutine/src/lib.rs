@@ -58,7 +58,12 @@
 //! goroutine. When it returns, the other goroutines end (they are dropped,
 //! so their destructors run). When every goroutine is blocked for good, the
 //! program stops with Go's `fatal error: all goroutines are asleep -
-//! deadlock!` and a goroutine dump, instead of hanging.
+//! deadlock!` and a goroutine dump, instead of hanging. The main goroutine
+//! runs on the program's own thread, beside the workers (so it may hold
+//! values that are not `Send`). As in Go, the goroutines it spawns start
+//! when it blocks or yields (or after a few milliseconds if it does
+//! neither), the newest first and then the others in order; hand-offs with
+//! it cross threads, so keep a hot channel loop in a goroutine.
 //!
 //! # Go → Rust
 //!
