@@ -71,23 +71,31 @@ fn goroutines_echo_over_loopback_tcp() {
     });
 }
 
-#[test]
-fn an_idle_worker_sleeping_in_the_poller_wakes_for_a_datagram() {
-    let rt = Builder::new().workers(1).build().unwrap();
+/// A sender socket, and a non-blocking receiver socket with its address.
+fn udp_pair() -> (UdpSocket, UdpSocket, std::net::SocketAddr) {
     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
     b.set_nonblocking(true).unwrap();
     let b_addr = b.local_addr().unwrap();
+    (a, b, b_addr)
+}
+
+/// Receives one datagram on `b` through the reactor.
+async fn recv_datagram(b: &IoSource<UdpSocket>) -> Vec<u8> {
+    let mut buf = [0u8; 16];
+    let (n, _) = poll_fn(|cx| b.poll_io(cx, Interest::Read, |s| s.recv_from(&mut buf)))
+        .await
+        .unwrap();
+    buf[..n].to_vec()
+}
+
+#[test]
+fn an_idle_worker_sleeping_in_the_poller_wakes_for_a_datagram() {
+    let rt = Builder::new().workers(1).build().unwrap();
+    let (a, b, b_addr) = udp_pair();
     let start = Instant::now();
     let got = rt.block_on(async move {
-        let recv = goroutine::spawn(async move {
-            let b = IoSource::new(b).unwrap();
-            let mut buf = [0u8; 16];
-            let (n, _) = poll_fn(|cx| b.poll_io(cx, Interest::Read, |s| s.recv_from(&mut buf)))
-                .await
-                .unwrap();
-            buf[..n].to_vec()
-        });
+        let recv = goroutine::spawn(async move { recv_datagram(&IoSource::new(b).unwrap()).await });
         // Let the worker go to sleep in the poller first.
         std::thread::sleep(Duration::from_millis(30));
         a.send_to(b"wake", b_addr).unwrap();
@@ -103,10 +111,7 @@ fn an_idle_worker_sleeping_in_the_poller_wakes_for_a_datagram() {
 #[test]
 fn a_socket_registered_while_the_timer_owner_sleeps_off_the_poller_is_watched() {
     let rt = Builder::new().workers(1).build().unwrap();
-    let a = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let b = UdpSocket::bind("127.0.0.1:0").unwrap();
-    b.set_nonblocking(true).unwrap();
-    let b_addr = b.local_addr().unwrap();
+    let (a, b, b_addr) = udp_pair();
     let start = Instant::now();
     let got = rt.block_on(async move {
         // A far timer, and no socket yet: the worker sleeps until it.
@@ -117,12 +122,9 @@ fn a_socket_registered_while_the_timer_owner_sleeps_off_the_poller_is_watched() 
             std::thread::sleep(Duration::from_millis(30));
             a.send_to(b"wake", b_addr).unwrap();
         });
-        let mut buf = [0u8; 16];
-        let (n, _) = poll_fn(|cx| b.poll_io(cx, Interest::Read, |s| s.recv_from(&mut buf)))
-            .await
-            .unwrap();
+        let got = recv_datagram(&b).await;
         sender.join().unwrap();
-        buf[..n].to_vec()
+        got
     });
     assert_eq!(got, b"wake");
     assert!(
