@@ -747,6 +747,27 @@ impl<T> Chan<T> {
         later.run();
     }
 
+    /// For a `Stream` registration that may be stale (see
+    /// `Receiver::settle_stream`): if a sender handed it a value, cancels it
+    /// and gives the value back to the head of the channel, returning true;
+    /// a registration still waiting stays (it may be live).
+    pub(crate) fn reclaim_handed(&self, key: u32) -> bool {
+        let mut later = Later::new();
+        let reclaimed = {
+            let mut st = self.lock();
+            if let SlotState::Received(_) = st.waiters.slot(key).state {
+                if let SlotState::Received(v) = st.release_slot(key, &mut later) {
+                    st.give_back(v, self.cap, &mut later);
+                }
+                true
+            } else {
+                false
+            }
+        };
+        later.run();
+        reclaimed
+    }
+
     /// Cancels a send future registered as `key`: returns its value if it
     /// was not delivered, `None` if a receiver already took it.
     pub(crate) fn cancel_send(&self, key: u32) -> Option<T> {

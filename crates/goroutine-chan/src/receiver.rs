@@ -58,27 +58,35 @@ impl<T> Receiver<T> {
 
     /// A `Stream` registration left by a dropped `Next` future (a timeout
     /// or a losing branch around `rx.next()`) still counts as a waiting
-    /// receiver, and a sender may have handed it a value. Any `&self`
-    /// method runs only after that future is gone (`poll_next` borrows the
-    /// receiver mutably), so it cancels the registration here: a handed
-    /// value goes back to the head of the channel, where this receive (or
-    /// the next waiting receiver) gets it, first.
+    /// receiver, and a sender may have handed it a value, which nothing
+    /// would then receive until the next `poll_next`. So the receiving
+    /// `&self` methods first take such a value back to the head of the
+    /// channel, where this receive (or the next waiting receiver) gets it.
+    /// A registration that was handed nothing stays: it may be live (code
+    /// that calls `poll_next` itself can use `&self` methods between
+    /// polls), and a stale one only waits for the next value it is handed.
     #[inline]
     fn settle_stream(&self) {
         // Relaxed: written by this receiver's own `poll_next`, which
         // happens-before any later `&self` call on it.
         if self.stream_key.load(std::sync::atomic::Ordering::Relaxed) != NIL {
-            self.cancel_stream();
+            self.reclaim_stream_value();
         }
     }
 
     #[cold]
-    fn cancel_stream(&self) {
+    fn reclaim_stream_value(&self) {
+        // Take the key first, so that a concurrent `&self` caller cannot
+        // use it after its slot is freed (and perhaps reused by another
+        // receive); only `poll_next` and drop, which need `&mut self`,
+        // store keys otherwise, so putting it back cannot overwrite one.
+        // Relaxed: the swap's atomicity is all this needs.
         let key = self
             .stream_key
             .swap(NIL, std::sync::atomic::Ordering::Relaxed);
-        if key != NIL {
-            self.chan.cancel_recv(key);
+        if key != NIL && !self.chan.reclaim_handed(key) {
+            self.stream_key
+                .store(key, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

@@ -98,6 +98,23 @@ struct Notifier {
 }
 
 thread_local! {
+    /// Set by a `yield_now` of the main goroutine that queued a stand-in
+    /// (`crate::runtime::yield_main`); `run` then waits for the stand-in at
+    /// most `MAIN_YIELD_MAX`.
+    static MAIN_YIELDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Notes that the main goroutine polled on this thread yielded.
+pub(crate) fn note_main_yield() {
+    let _ = MAIN_YIELDED.try_with(|y| y.set(true));
+}
+
+/// The longest a main goroutine's `yield_now` waits for its stand-in: if
+/// every worker is stuck in a poll and nothing rescues them (no monitor),
+/// main resumes anyway, as Go's preemption would let it (its time slice).
+const MAIN_YIELD_MAX: Duration = Duration::from_millis(10);
+
+thread_local! {
     /// True while `run` polls its main goroutine on this thread: a
     /// `yield_now` there queues a stand-in in the runtime's global queue
     /// (see `crate::runtime::yield_main`) rather than re-polling at once.
@@ -215,7 +232,10 @@ impl Drop for MainGuard<'_> {
 }
 
 /// Under `PanicPolicy::Abort`, a panic of the main goroutine ends the
-/// process with status 2, as any goroutine's does.
+/// process with status 2, as any goroutine's does. Armed around each poll
+/// only, and forgotten when the poll returns: a `block_on` that runs while
+/// its thread unwinds from another panic (a destructor's cleanup) must not
+/// end the process.
 struct AbortOnPanic<'a>(&'a Meta);
 
 impl Drop for AbortOnPanic<'_> {
@@ -246,7 +266,6 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     shared.mains.fetch_add(1, Relaxed);
     lock(&shared.main_goroutines).push(meta.clone());
     let _main = MainGuard(handle, meta.clone());
-    let _abort = AbortOnPanic(&meta);
     let lent = Lent::take();
     let mut cx = Context::from_waker(&lent.get().waker);
     let mut future = pin!(future);
@@ -255,14 +274,22 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     loop {
         meta.set_running(shared.clock_ms());
         let main_poll = MainPoll::enter(shared);
+        let abort = AbortOnPanic(&meta);
         let poll = future.as_mut().poll(&mut cx);
+        std::mem::forget(abort);
         drop(main_poll);
         let reason = wait::take_wait_reason();
         if let Poll::Ready(v) = poll {
             return v;
         }
         meta.set_waiting(reason, shared.clock_ms());
+        let yielded = MAIN_YIELDED.replace(false);
         if notify.spin() {
+            continue;
+        }
+        if yielded {
+            // Re-polled either way: a yield completes on its next poll.
+            notify.wait_until(Instant::now() + MAIN_YIELD_MAX);
             continue;
         }
         if shared.config.deadlock.is_none() {

@@ -1139,6 +1139,7 @@ pub(crate) fn yield_main(waker: &Waker) -> bool {
     task.metadata().set_runnable(shared.clock_ms());
     // Refused (shut down): dropping it wakes the main goroutine at once.
     shared.push_remote(task);
+    crate::block_on::note_main_yield();
     true
 }
 

@@ -117,6 +117,37 @@ fn a_timer_fires_while_every_worker_computes() {
     );
 }
 
+/// Main's `yield_now` waits for a worker to reach its place in the global
+/// queue; with the only worker computing and no monitor to rescue it, the
+/// wait is bounded (Go's preemption would let main run again).
+#[test]
+fn a_main_yield_ends_while_the_only_worker_computes_without_a_monitor() {
+    let rt = Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    rt.block_on(async {
+        let spin = stop.clone();
+        goroutine::go!(async move {
+            // The fallback makes a regression a failure, not a hang.
+            while !spin.load(SeqCst) && start.elapsed() < Duration::from_secs(20) {
+                std::hint::spin_loop();
+            }
+        });
+        // Let the spinner take the worker.
+        std::thread::sleep(Duration::from_millis(50));
+        goroutine::yield_now().await;
+        stop.store(true, SeqCst);
+    });
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the yield waited for the spinner"
+    );
+}
+
 #[test]
 fn long_polls_are_reported_once_each() {
     let rt = Builder::new()

@@ -22,9 +22,40 @@ fn child(case: &str) {
             });
         }
         "main" => rt.block_on(async { panic!("boom in main") }),
+        "cleanup" => {
+            // A block_on in a destructor that runs while its thread unwinds
+            // from an ordinary panic: it returns, and nothing aborts.
+            struct Cleanup(goroutine::runtime::Runtime);
+            impl Drop for Cleanup {
+                fn drop(&mut self) {
+                    assert_eq!(self.0.block_on(async { 2 }), 2);
+                }
+            }
+            let t = std::thread::spawn(move || {
+                let _cleanup = Cleanup(rt);
+                panic!("an ordinary panic");
+            });
+            assert!(t.join().is_err());
+        }
         other => unreachable!("{other}"),
     }
     println!("survived");
+}
+
+#[test]
+fn a_block_on_that_returns_while_its_thread_unwinds_does_not_abort() {
+    if std::env::var("GOROUTINE_ABORT_CHILD").is_ok() {
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
+        .env("GOROUTINE_ABORT_CHILD", "cleanup")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("survived"), "{stdout}");
 }
 
 #[test]

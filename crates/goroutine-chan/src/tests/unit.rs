@@ -272,6 +272,33 @@ fn a_value_handed_to_an_abandoned_stream_poll_is_received_next() {
     }
 }
 
+/// Code that calls `poll_next` itself may use `&self` methods between its
+/// polls: a registration that was handed nothing must stay, or the next
+/// send would wake nobody.
+#[test]
+fn a_pending_stream_poll_stays_registered_across_len_and_try_recv() {
+    use futures_core::Stream;
+    for cap in [0, 1] {
+        let (tx, mut rx) = bounded(cap);
+        let (woken, w) = counting();
+        let mut cx = Context::from_waker(&w);
+        assert!(std::pin::Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+        assert_eq!(rx.len(), 0);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        tx.try_send(7).unwrap();
+        assert_eq!(
+            woken.0.load(Ordering::SeqCst),
+            1,
+            "cap {cap}: the send woke nobody"
+        );
+        assert_eq!(
+            std::pin::Pin::new(&mut rx).poll_next(&mut cx),
+            Poll::Ready(Some(7)),
+            "cap {cap}"
+        );
+    }
+}
+
 // ---- select! ----
 
 fn block_on<F: Future>(f: F) -> F::Output {

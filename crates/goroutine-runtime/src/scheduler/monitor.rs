@@ -93,7 +93,10 @@ fn run(shared: &Arc<Shared>) {
             // so fire the timers here. Their goroutines queue for the next
             // free worker, and a main goroutine (on its own thread) runs
             // at once.
+            // SeqCst: read by `quiescent` between its SeqCst loads.
+            shared.monitor.firing.store(true, SeqCst);
             shared.driver.process(now);
+            shared.monitor.firing.store(false, SeqCst);
         }
         for (i, sample) in samples.iter_mut().enumerate() {
             check_worker(shared, i, sample, now);
@@ -368,7 +371,11 @@ fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
     {
         return false;
     }
-    if shared.driver.pending() > 0 || shared.io.has_sources() || shared.blocking.is_busy() {
+    if shared.driver.pending() > 0
+        || shared.monitor.firing.load(SeqCst)
+        || shared.io.has_sources()
+        || shared.blocking.is_busy()
+    {
         return false;
     }
     let Some(threads) = process_threads() else {

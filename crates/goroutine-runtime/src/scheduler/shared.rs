@@ -276,6 +276,14 @@ impl Shared {
                 drop(e.into_inner());
             }
         }
+        if self.is_closed() {
+            // Closed meanwhile: shutdown may have drained `main_q` before
+            // this push (the queue has no closed state of its own). The
+            // lock orders the two: either its drain saw the goroutine, or
+            // this sees `closed`.
+            drop(self.main_q.drain());
+            return;
+        }
         // SeqCst fence: the submitter's StoreLoad barrier, see idle.rs.
         fence(SeqCst);
         self.notify_parked();
@@ -419,4 +427,7 @@ pub(crate) struct Monitor {
     pub(crate) parker: Parker,
     /// True while the monitor sleeps because every worker is parked.
     pub(crate) parked: AtomicBool,
+    /// True while the monitor fires timers (and wakes their waiters): the
+    /// deadlock check then sees activity, as it does a worker's.
+    pub(crate) firing: AtomicBool,
 }
