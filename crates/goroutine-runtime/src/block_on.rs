@@ -109,9 +109,11 @@ pub(crate) fn note_main_yield() {
     let _ = MAIN_YIELDED.try_with(|y| y.set(true));
 }
 
-/// The longest a main goroutine's `yield_now` waits for its stand-in: if
-/// every worker is stuck in a poll and nothing rescues them (no monitor),
-/// main resumes anyway, as Go's preemption would let it (its time slice).
+/// The longest a main goroutine's `yield_now` waits for its stand-in on a
+/// runtime that cannot rescue stuck workers (no monitor, or no extra
+/// workers): if every worker is stuck in a poll, main resumes anyway, as
+/// Go's preemption would let it (its time slice). With rescue, it waits for
+/// the stand-in, like any goroutine waits for a worker.
 const MAIN_YIELD_MAX: Duration = Duration::from_millis(10);
 
 thread_local! {
@@ -287,7 +289,8 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
         if notify.spin() {
             continue;
         }
-        if yielded {
+        let config = &shared.config;
+        if yielded && (config.blocking_threshold.is_none() || config.max_extra_workers == 0) {
             // Re-polled either way: a yield completes on its next poll.
             notify.wait_until(Instant::now() + MAIN_YIELD_MAX);
             continue;

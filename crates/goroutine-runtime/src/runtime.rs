@@ -1098,10 +1098,10 @@ pub(crate) fn schedule(task: Runnable, is_yield: bool) {
 }
 
 /// `yield_now` in a main goroutine (`block_on`'s thread is not a worker):
-/// queues a stand-in goroutine at the back of the current runtime's global
-/// queue that wakes `waker` when a worker reaches it, so goroutines queued
-/// before it run first, as Go's `Gosched` puts the caller on the global run
-/// queue. False if there is no runtime to queue in.
+/// queues a stand-in goroutine behind main's spawns (`Shared::main_q`)
+/// that wakes `waker` when a worker reaches it, so goroutines queued before
+/// it run first, as Go's `Gosched` puts the caller behind them. False if
+/// there is no runtime to queue in.
 pub(crate) fn yield_main(waker: &Waker) -> bool {
     /// Done at once; wakes the main goroutine when dropped. The goroutine
     /// wrapper's drop has done the bookkeeping by then, so the woken main
@@ -1137,8 +1137,10 @@ pub(crate) fn yield_main(waker: &Waker) -> bool {
     drop(handle);
     shared.external_live.fetch_add(1, Relaxed);
     task.metadata().set_runnable(shared.clock_ms());
-    // Refused (shut down): dropping it wakes the main goroutine at once.
-    shared.push_remote(task);
+    // Behind main's own spawns, which wait while main polls: queued in the
+    // injector, a worker could run it (and wake main) before them. Refused
+    // (shut down): dropping it wakes the main goroutine at once.
+    shared.push_main_yield(task);
     crate::block_on::note_main_yield();
     true
 }

@@ -53,6 +53,20 @@ impl MainQueue {
         overflow
     }
 
+    /// Queues `task` behind everything (main's `yield_now` stand-in: Go's
+    /// `Gosched` puts main behind its P's goroutines). Returns what
+    /// overflowed, as `push` does.
+    pub(crate) fn push_back(&self, task: Runnable) -> Vec<Runnable> {
+        let mut inner = lock(&self.inner);
+        let mut overflow = Vec::new();
+        if inner.queue.len() >= CAPACITY {
+            overflow.extend(inner.queue.drain(..CAPACITY / 2));
+        }
+        inner.queue.push_back(task);
+        self.publish(&inner);
+        overflow
+    }
+
     /// The next goroutine to run: `next`, else the front of the queue.
     pub(crate) fn pop(&self) -> Option<Runnable> {
         if self.is_empty() {

@@ -267,11 +267,25 @@ impl Shared {
 
     /// Queues a goroutine spawned by a main goroutine (see `main_q`).
     pub(crate) fn push_from_main(&self, runnable: Runnable) {
+        self.push_main(runnable, false);
+    }
+
+    /// Queues main's `yield_now` stand-in behind main's spawns.
+    pub(crate) fn push_main_yield(&self, runnable: Runnable) {
+        self.push_main(runnable, true);
+    }
+
+    fn push_main(&self, runnable: Runnable, at_back: bool) {
         if self.is_closed() {
             // Shut down: dropping the runnable cancels the goroutine.
             return drop(runnable);
         }
-        for task in self.main_q.push(runnable) {
+        let overflow = if at_back {
+            self.main_q.push_back(runnable)
+        } else {
+            self.main_q.push(runnable)
+        };
+        for task in overflow {
             if let Err(e) = self.inject.push(task) {
                 drop(e.into_inner());
             }
