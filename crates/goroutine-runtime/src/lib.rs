@@ -122,9 +122,11 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 ///
 /// A goroutine goes to the back of its worker's run queue. The main
 /// goroutine of `block_on` (or `#[goroutine::main]`), which runs on its own
-/// thread, goes to the back of the runtime's global queue, as Go's
-/// `Gosched` puts it: it resumes once a worker has reached its place there,
-/// so goroutines it spawned before yielding get to run first.
+/// thread, queues behind the goroutines it spawned, as Go's `Gosched` puts
+/// it behind its P's goroutines: it resumes once a worker has reached its
+/// place, so those goroutines get to run first. (On a runtime that cannot
+/// rescue a stuck worker, without a monitor or extra workers, it waits at
+/// most 10 ms.)
 ///
 /// # Examples
 ///
