@@ -87,6 +87,14 @@ fn a_cpu_bound_goroutine_cannot_keep_a_sleeper_waiting() {
     hog_done.store(true, SeqCst);
 }
 
+/// A goroutine that computes without awaiting until `stop`, or until 20 s
+/// after `start`: the fallback makes a regression a failure, not a hang.
+async fn spin_until(stop: Arc<AtomicBool>, start: Instant) {
+    while !stop.load(SeqCst) && start.elapsed() < Duration::from_secs(20) {
+        std::hint::spin_loop();
+    }
+}
+
 /// More goroutines compute without awaiting than there are workers and
 /// extra workers: no worker can fire the timers. The monitor fires the
 /// overdue ones, so the main goroutine's sleep still ends (Go would
@@ -98,13 +106,7 @@ fn a_timer_fires_while_every_worker_computes() {
     let start = Instant::now();
     rt.block_on(async {
         for _ in 0..4 {
-            let stop = stop.clone();
-            goroutine::go!(async move {
-                // The fallback makes a regression a failure, not a hang.
-                while !stop.load(SeqCst) && start.elapsed() < Duration::from_secs(20) {
-                    std::hint::spin_loop();
-                }
-            });
+            goroutine::go!(spin_until(stop.clone(), start));
         }
         // Let the spinners take the worker and the extra workers.
         std::thread::sleep(Duration::from_millis(50));
@@ -117,8 +119,8 @@ fn a_timer_fires_while_every_worker_computes() {
     );
 }
 
-/// Main's `yield_now` waits for a worker to reach its place in the global
-/// queue; with the only worker computing and no monitor to rescue it, the
+/// Main's `yield_now` waits for a worker to reach its place behind main's
+/// spawns; with the only worker computing and no monitor to rescue it, the
 /// wait is bounded (Go's preemption would let main run again).
 #[test]
 fn a_main_yield_ends_while_the_only_worker_computes_without_a_monitor() {
@@ -130,13 +132,7 @@ fn a_main_yield_ends_while_the_only_worker_computes_without_a_monitor() {
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     rt.block_on(async {
-        let spin = stop.clone();
-        goroutine::go!(async move {
-            // The fallback makes a regression a failure, not a hang.
-            while !spin.load(SeqCst) && start.elapsed() < Duration::from_secs(20) {
-                std::hint::spin_loop();
-            }
-        });
+        goroutine::go!(spin_until(stop.clone(), start));
         // Let the spinner take the worker.
         std::thread::sleep(Duration::from_millis(50));
         goroutine::yield_now().await;
