@@ -43,20 +43,20 @@ fn permits_are_conserved_under_cancellation() {
     cancelled_waiter_model(1, 1);
 }
 
-/// A waiter served in line sees what the releasing holder wrote: the grant
-/// is published by the `served` ticket, not by the list lock.
-#[test]
-fn served_waiter_sees_the_holders_writes() {
+/// The hand-off model: the only permit is held; a waiter acquires it with
+/// `acquire` (which returns once it holds it) and checks, with a Relaxed
+/// load on purpose, that it sees what the holder wrote before releasing:
+/// only the semaphore orders the two.
+fn holders_writes_model(acquire: fn(&Semaphore)) {
     use ::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    ::loom::model(|| {
+    ::loom::model(move || {
         let sem = Arc::new(Semaphore::new(1));
         let data = Arc::new(AtomicUsize::new(0));
         let held = sem.try_acquire_many(1).unwrap();
         let waiter = {
             let (sem, data) = (sem.clone(), data.clone());
             thread::spawn(move || {
-                let _p = block_on(sem.acquire());
-                // Relaxed on purpose: only the semaphore orders this load.
+                acquire(&sem);
                 assert_eq!(data.load(Relaxed), 1);
             })
         };
@@ -67,6 +67,15 @@ fn served_waiter_sees_the_holders_writes() {
     });
 }
 
+/// A waiter served in line sees what the releasing holder wrote: the grant
+/// is published by the `served` ticket, not by the list lock.
+#[test]
+fn served_waiter_sees_the_holders_writes() {
+    // The permit is dropped at once; the model's load comes after the
+    // acquire, which is what the ordering must cover.
+    holders_writes_model(|sem| drop(block_on(sem.acquire())));
+}
+
 /// A waiter handed its permit straight by a release (`release_to_line`)
 /// and polled without being woken (a `select!` or `join` sibling woke its
 /// goroutine) gets the permit, and sees what the holder wrote. (Only the
@@ -74,30 +83,11 @@ fn served_waiter_sees_the_holders_writes() {
 /// too few stale reads here to fail when that store is made `Relaxed`.)
 #[test]
 fn waiter_polled_without_a_wake_sees_the_holders_writes() {
-    use ::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    use std::task::Poll;
-    ::loom::model(|| {
-        let sem = Arc::new(Semaphore::new(1));
-        let data = Arc::new(AtomicUsize::new(0));
-        let held = sem.try_acquire_many(1).unwrap();
-        let waiter = {
-            let (sem, data) = (sem.clone(), data.clone());
-            thread::spawn(move || {
-                let mut f = sem.acquire();
-                loop {
-                    if let Poll::Ready(_p) = poll_once(&mut f) {
-                        // Relaxed on purpose: only the semaphore orders it.
-                        assert_eq!(data.load(Relaxed), 1);
-                        break;
-                    }
-                    thread::yield_now();
-                }
-            })
-        };
-        data.store(1, Relaxed);
-        drop(held);
-        waiter.join().unwrap();
-        assert_eq!(sem.available_permits(), 1);
+    holders_writes_model(|sem| {
+        let mut f = sem.acquire();
+        while poll_once(&mut f).is_pending() {
+            thread::yield_now();
+        }
     });
 }
 
