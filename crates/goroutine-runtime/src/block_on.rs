@@ -117,21 +117,22 @@ pub(crate) fn note_main_yield() {
 const MAIN_YIELD_MAX: Duration = Duration::from_millis(10);
 
 thread_local! {
-    /// True while `run` polls its main goroutine on this thread: a
-    /// `yield_now` there queues a stand-in in the runtime's global queue
-    /// (see `crate::runtime::yield_main`) rather than re-polling at once.
-    static IN_MAIN_POLL: Cell<bool> = const { Cell::new(false) };
+    /// The index of the runtime whose main goroutine `run` polls on this
+    /// thread right now: its spawns go to that runtime's main queue, and a
+    /// `yield_now` there queues a stand-in behind them (see
+    /// `crate::runtime::yield_main`) rather than re-polling at once.
+    static IN_MAIN_POLL: Cell<Option<u16>> = const { Cell::new(None) };
 }
 
-/// Whether this thread is polling a main goroutine right now.
-pub(crate) fn in_main_poll() -> bool {
-    IN_MAIN_POLL.try_with(Cell::get).unwrap_or(false)
+/// The runtime whose main goroutine this thread is polling right now.
+pub(crate) fn main_poll_runtime() -> Option<u16> {
+    IN_MAIN_POLL.try_with(Cell::get).ok().flatten()
 }
 
 /// Marks a main goroutine's poll, for this thread and for the runtime's
 /// workers (`Shared::main_polling`); unmarks on drop, even by unwinding.
 struct MainPoll<'a> {
-    was: bool,
+    was: Option<u16>,
     shared: &'a crate::scheduler::Shared,
 }
 
@@ -142,7 +143,7 @@ impl MainPoll<'_> {
             .main_polling
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         MainPoll {
-            was: IN_MAIN_POLL.replace(true),
+            was: IN_MAIN_POLL.replace(Some(shared.index)),
             shared,
         }
     }

@@ -151,7 +151,7 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        if block_on::in_main_poll() && runtime::yield_main(cx.waker()) {
+        if runtime::yield_main(cx.waker()) {
             return Poll::Pending;
         }
         // A wake while running makes the scheduler put the goroutine at the

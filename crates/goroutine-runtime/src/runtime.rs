@@ -775,9 +775,7 @@ impl Handle {
                 }
                 shared.external_live.fetch_add(1, Relaxed);
                 task.metadata().set_runnable(shared.clock_ms());
-                if crate::block_on::in_main_poll()
-                    && context::entered().is_some_and(|h| h.shared.index == shared.index)
-                {
+                if crate::block_on::main_poll_runtime() == Some(shared.index) {
                     // `go` in main: Go puts it in main's P's `runnext`.
                     shared.push_from_main(task);
                 } else {
@@ -1101,7 +1099,8 @@ pub(crate) fn schedule(task: Runnable, is_yield: bool) {
 /// queues a stand-in goroutine behind main's spawns (`Shared::main_q`)
 /// that wakes `waker` when a worker reaches it, so goroutines queued before
 /// it run first, as Go's `Gosched` puts the caller behind them. False if
-/// there is no runtime to queue in.
+/// this thread is not polling a main goroutine (the caller then yields the
+/// plain way), or its runtime is shut down.
 pub(crate) fn yield_main(waker: &Waker) -> bool {
     /// Done at once; wakes the main goroutine when dropped. The goroutine
     /// wrapper's drop has done the bookkeeping by then, so the woken main
@@ -1120,10 +1119,11 @@ pub(crate) fn yield_main(waker: &Waker) -> bool {
             }
         }
     }
-    let Some(handle) = context::entered() else {
+    // The runtime whose main goroutine yields (the one `block_on` runs).
+    let Some(shared) = crate::block_on::main_poll_runtime().and_then(shared_for) else {
         return false;
     };
-    let shared = &handle.shared;
+    let shared = &shared;
     if shared.is_closed() {
         return false;
     }
