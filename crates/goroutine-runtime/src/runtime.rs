@@ -1135,6 +1135,7 @@ pub(crate) fn yield_main(waker: &Waker) -> bool {
         StandIn(Some(waker.clone())),
     );
     drop(handle);
+    // Relaxed: a statistic (see shared.rs), as for any remote spawn.
     shared.external_live.fetch_add(1, Relaxed);
     task.metadata().set_runnable(shared.clock_ms());
     // Behind main's own spawns, which wait while main polls: queued in the

@@ -265,6 +265,7 @@ impl IoDriver {
         // SeqCst store then load: the other side of `register`'s pair.
         self.owner_off_poller.store(true, SeqCst);
         if self.count.load(SeqCst) > 0 {
+            // Relaxed: as in `back_on_poller`.
             self.owner_off_poller.store(false, Relaxed);
             return false;
         }
