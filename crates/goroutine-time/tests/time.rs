@@ -138,6 +138,35 @@ fn durations_of_days_do_not_overflow() {
     });
 }
 
+/// Go fires equal deadlines in creation order, and a parked `select` is
+/// handed the first: `a, b := After(d), After(d); select { <-a | <-b }`
+/// picks `a` every time.
+#[test]
+fn a_parked_select_gets_the_first_made_of_two_equal_timers() {
+    rt().block_on(async {
+        let d = Duration::from_millis(3);
+        let mut parked_in_time = 0;
+        for _ in 0..40 {
+            let made = Instant::now();
+            let a = time::after(d);
+            let b = time::after(d);
+            // Counted only if the select parks well before the deadline;
+            // on a machine too loaded for that, both may be ready at once
+            // and the choice is rightly random.
+            let in_time = made.elapsed() < d / 3;
+            let first = goroutine::select! {
+                _ = a.recv() => true,
+                _ = b.recv() => false,
+            };
+            if in_time {
+                parked_in_time += 1;
+                assert!(first, "the later timer's channel was handed first");
+            }
+        }
+        assert!(parked_in_time > 0, "never parked before the deadline");
+    });
+}
+
 #[test]
 fn after_delivers_once_in_select() {
     rt().block_on(async {

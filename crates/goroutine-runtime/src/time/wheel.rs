@@ -9,6 +9,13 @@
 //! `occupied` bitmask so the next expiry is found with a rotate and a
 //! `trailing_zeros` per level.
 //!
+//! Entries due in the same tick fire in the order they were inserted, as
+//! Go's timer heap fires equal deadlines (to within a tick, creation
+//! order is deadline order): each slot's list is a FIFO, and cascading
+//! walks a list from its head, so it keeps that order. So of two
+//! `after(d)` channels made one after the other, the first is the one a
+//! parked `select!` is handed.
+//!
 //! Invariants:
 //! 1. Every pending entry has `deadline > elapsed`; its level is the
 //!    highest 6-bit digit in which `deadline` and `elapsed` differ (capped
@@ -48,6 +55,8 @@ struct Entry {
 struct Level {
     occupied: u64,
     heads: [u32; SLOTS],
+    /// Last entry of each slot's list (`NIL` when empty), for FIFO order.
+    tails: [u32; SLOTS],
 }
 
 #[derive(Debug)]
@@ -86,6 +95,7 @@ impl Wheel {
             levels: [Level {
                 occupied: 0,
                 heads: [NIL; SLOTS],
+                tails: [NIL; SLOTS],
             }; LEVELS],
             entries: Vec::new(),
             free: Vec::new(),
@@ -127,24 +137,26 @@ impl Wheel {
         Insert::Pending(key)
     }
 
-    /// Files pending entry `key` in its slot (invariant 1).
+    /// Files pending entry `key` at the back of its slot (invariant 1).
     fn link(&mut self, key: u32) {
         let deadline = self.entries[key as usize].deadline;
         debug_assert!(deadline > self.elapsed);
         let level = level_for(self.elapsed, deadline);
         let slot = slot_for(deadline, level);
-        let head = self.levels[level].heads[slot];
-        if head != NIL {
-            self.entries[head as usize].prev = key;
+        let tail = self.levels[level].tails[slot];
+        if tail == NIL {
+            self.levels[level].heads[slot] = key;
+        } else {
+            self.entries[tail as usize].next = key;
         }
         let e = &mut self.entries[key as usize];
-        e.prev = NIL;
-        e.next = head;
+        e.prev = tail;
+        e.next = NIL;
         e.state = State::Pending {
             level: level as u8,
             slot: slot as u8,
         };
-        self.levels[level].heads[slot] = key;
+        self.levels[level].tails[slot] = key;
         self.levels[level].occupied |= 1 << slot;
     }
 
@@ -164,7 +176,9 @@ impl Wheel {
         } else {
             self.entries[prev as usize].next = next;
         }
-        if next != NIL {
+        if next == NIL {
+            self.levels[level].tails[slot] = prev;
+        } else {
             self.entries[next as usize].prev = prev;
         }
     }
@@ -243,6 +257,7 @@ impl Wheel {
             self.elapsed = when;
             let mut key = self.levels[level].heads[slot];
             self.levels[level].heads[slot] = NIL;
+            self.levels[level].tails[slot] = NIL;
             self.levels[level].occupied &= !(1 << slot);
             while key != NIL {
                 let next = self.entries[key as usize].next;
@@ -294,6 +309,44 @@ mod tests {
             assert!(w.is_fired(k), "deadline {d} did not fire");
         }
         assert_eq!(w.pending(), 0);
+    }
+
+    /// Wakers that record their number when woken.
+    fn numbered(log: &std::sync::Arc<std::sync::Mutex<Vec<u32>>>, n: u32) -> Waker {
+        struct Logged(std::sync::Arc<std::sync::Mutex<Vec<u32>>>, u32);
+        impl std::task::Wake for Logged {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.lock().unwrap().push(self.1);
+            }
+        }
+        Waker::from(std::sync::Arc::new(Logged(log.clone(), n)))
+    }
+
+    #[test]
+    fn entries_due_in_one_tick_fire_in_insertion_order() {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut w = Wheel::new();
+        // 0..8 wait on level 1 (inserted at two different times) and
+        // cascade to level 0 at tick 128; 8 goes straight to level 0 after
+        // that; 5 is removed from the middle.
+        for n in 0..4 {
+            w.insert(130, numbered(&log, n));
+        }
+        w.advance(100, &mut Vec::new());
+        let mut keys = Vec::new();
+        for n in 4..8 {
+            let Insert::Pending(k) = w.insert(130, numbered(&log, n)) else {
+                panic!("not due")
+            };
+            keys.push(k);
+        }
+        w.advance(128, &mut Vec::new());
+        w.insert(130, numbered(&log, 8));
+        w.remove(keys[1]);
+        let mut fired = Vec::new();
+        w.advance(130, &mut fired);
+        fired.into_iter().for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4, 6, 7, 8]);
     }
 
     #[test]
