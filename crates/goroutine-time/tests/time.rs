@@ -167,6 +167,35 @@ fn a_parked_select_gets_the_first_made_of_two_equal_timers() {
     });
 }
 
+/// A ticker's second tick (re-armed when the first fired) and a timer made
+/// a little after the ticker for the same instant: Go fires the earlier
+/// exact deadline first, the tick, though the timer was filed first (the
+/// book's heartbeat example depends on it).
+#[test]
+fn a_parked_select_gets_the_earlier_deadline_within_one_tick() {
+    rt().block_on(async {
+        let period = Duration::from_millis(4);
+        let mut parked_in_time = 0;
+        for _ in 0..20 {
+            let ticker = Ticker::new(period);
+            let made = Instant::now();
+            // 50 µs later than the second tick: inside one 125 µs wheel tick.
+            let work = Timer::new(2 * period - made.elapsed() + Duration::from_micros(50));
+            ticker.receiver().recv().await.unwrap();
+            let in_time = made.elapsed() < period + period / 3;
+            let tick_first = goroutine::select! {
+                _ = ticker.receiver().recv() => true,
+                _ = work.receiver().recv() => false,
+            };
+            if in_time {
+                parked_in_time += 1;
+                assert!(tick_first, "the later deadline was handed first");
+            }
+        }
+        assert!(parked_in_time > 0, "never parked before the deadline");
+    });
+}
+
 #[test]
 fn after_delivers_once_in_select() {
     rt().block_on(async {

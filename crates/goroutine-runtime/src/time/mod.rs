@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::loom::lock_std as lock;
 pub(crate) use wheel::Insert;
-use wheel::Wheel;
+use wheel::{Fired, Wheel};
 
 const NO_OWNER: usize = usize::MAX;
 const NEVER: u64 = u64::MAX;
@@ -52,7 +52,7 @@ struct Inner {
     /// The tick the owner sleeps until (`NEVER`: no deadline).
     owner_until: u64,
     /// Reused buffer of fired wakers.
-    fired: Vec<Waker>,
+    fired: Vec<Fired>,
 }
 
 impl Driver {
@@ -69,10 +69,14 @@ impl Driver {
         }
     }
 
-    /// The first tick at or after `deadline` (rounding up: never early).
-    fn tick_for(&self, deadline: Instant) -> u64 {
+    /// The first tick at or after `deadline` (rounding up: never early),
+    /// and how far into the tick's span (the `TICK_NS` up to and including
+    /// it) `deadline` lies, 1 to `TICK_NS`: (tick, sub) orders deadlines
+    /// exactly.
+    fn tick_for(&self, deadline: Instant) -> (u64, u32) {
         let ns = deadline.saturating_duration_since(self.start).as_nanos();
-        u64::try_from(ns.div_ceil(TICK_NS)).map_or(NEVER - 1, |t| t.min(NEVER - 1))
+        let tick = u64::try_from(ns.div_ceil(TICK_NS)).map_or(NEVER - 1, |t| t.min(NEVER - 1));
+        (tick, ((ns + TICK_NS - 1) % TICK_NS + 1) as u32)
     }
 
     /// The last tick that has fully passed at `now` (rounding down).
@@ -99,9 +103,9 @@ impl Driver {
     /// Registers `waker` for `deadline`. Returns the worker to unpark (the
     /// owner, if it sleeps past the new deadline) alongside the outcome.
     pub(crate) fn insert(&self, deadline: Instant, waker: &Waker) -> (Insert, Option<usize>) {
-        let tick = self.tick_for(deadline);
+        let (tick, sub) = self.tick_for(deadline);
         let mut inner = lock(&self.inner);
-        let out = inner.wheel.insert(tick, waker.clone());
+        let out = inner.wheel.insert(tick, sub, waker.clone());
         let mut wake = None;
         if let Insert::Pending(_) = out {
             self.publish_next(&inner);
@@ -166,8 +170,8 @@ impl Driver {
             fired
         };
         let n = fired.len();
-        for w in fired.drain(..) {
-            w.wake();
+        for f in fired.drain(..) {
+            f.waker.wake();
         }
         // Give the buffer back for next time (another worker may have put
         // one back meanwhile; keep the larger).
@@ -213,5 +217,26 @@ impl Driver {
     /// Pending timers.
     pub(crate) fn pending(&self) -> usize {
         lock(&self.inner).wheel.pending()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_and_sub_order_deadlines_exactly() {
+        let d = Driver::new();
+        let t = TICK_NS as u64;
+        // Offsets in ns from the driver's start, in increasing order; they
+        // straddle tick edges, where rounding up could misorder them.
+        let ns = [1, t - 1, t, t + 1, 2 * t - 1, 2 * t, 5 * t + 7];
+        let keys: Vec<_> = ns
+            .iter()
+            .map(|&n| d.tick_for(d.start + Duration::from_nanos(n)))
+            .collect();
+        assert!(keys.is_sorted(), "{keys:?}");
+        assert!(keys.windows(2).all(|w| w[0] != w[1]));
+        assert_eq!(keys[2].0, 1, "an exact tick edge is that tick");
     }
 }

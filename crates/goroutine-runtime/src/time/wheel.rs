@@ -9,12 +9,15 @@
 //! `occupied` bitmask so the next expiry is found with a rotate and a
 //! `trailing_zeros` per level.
 //!
-//! Entries due in the same tick fire in the order they were inserted, as
-//! Go's timer heap fires equal deadlines (to within a tick, creation
-//! order is deadline order): each slot's list is a FIFO, and cascading
-//! walks a list from its head, so it keeps that order. So of two
+//! Timers fire in the order of their exact deadlines, as from Go's timer
+//! heap, not merely tick by tick: each entry keeps the part of its deadline
+//! below a tick (`sub`), and [`Wheel::advance`] sorts what it fires by
+//! (tick, sub) when that order differs from the slots' (it rarely does).
+//! Equal deadlines fire in insertion order: each slot's list is a FIFO,
+//! cascading walks a list from its head, and the sort is stable. So of two
 //! `after(d)` channels made one after the other, the first is the one a
-//! parked `select!` is handed.
+//! parked `select!` is handed; and a ticker's tick re-armed at 100 ms for
+//! 200 ms fires before a 200 ms timer armed at 0 ms plus a few µs.
 //!
 //! Invariants:
 //! 1. Every pending entry has `deadline > elapsed`; its level is the
@@ -45,6 +48,8 @@ enum State {
 #[derive(Debug)]
 struct Entry {
     deadline: u64,
+    /// Where in its tick the exact deadline lies (ordering only).
+    sub: u32,
     waker: Option<Waker>,
     prev: u32,
     next: u32,
@@ -67,6 +72,14 @@ pub(crate) struct Wheel {
     entries: Vec<Entry>,
     free: Vec<u32>,
     pending: usize,
+}
+
+/// A fired entry's waker and its exact deadline, (tick, sub).
+#[derive(Debug)]
+pub(crate) struct Fired {
+    when: (u64, u32),
+    /// The waker to wake.
+    pub(crate) waker: Waker,
 }
 
 /// Outcome of [`Wheel::insert`].
@@ -108,13 +121,15 @@ impl Wheel {
         self.pending
     }
 
-    /// Registers `waker` to be woken at tick `deadline`.
-    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> Insert {
+    /// Registers `waker` to be woken at tick `deadline`; `sub` (where in
+    /// that tick the exact deadline lies) orders entries of one tick.
+    pub(crate) fn insert(&mut self, deadline: u64, sub: u32, waker: Waker) -> Insert {
         if deadline <= self.elapsed {
             return Insert::Due;
         }
         let entry = Entry {
             deadline,
+            sub,
             waker: Some(waker),
             prev: NIL,
             next: NIL,
@@ -248,8 +263,10 @@ impl Wheel {
     }
 
     /// Advances to tick `now`, pushing the wakers of every entry whose
-    /// deadline is `<= now` onto `fired` (entries become `Fired`).
-    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Waker>) {
+    /// deadline is `<= now` onto `fired` (entries become `Fired`), in the
+    /// order of their exact deadlines.
+    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Fired>) {
+        let first = fired.len();
         while let Some((level, slot, when)) = self.next_slot() {
             if when > now {
                 break;
@@ -265,8 +282,11 @@ impl Wheel {
                 if e.deadline <= when {
                     e.state = State::Fired;
                     self.pending -= 1;
-                    if let Some(w) = e.waker.take() {
-                        fired.push(w);
+                    if let Some(waker) = e.waker.take() {
+                        fired.push(Fired {
+                            when: (e.deadline, e.sub),
+                            waker,
+                        });
                     }
                 } else {
                     // Not due yet: cascade to a lower level.
@@ -276,6 +296,12 @@ impl Wheel {
             }
         }
         self.elapsed = self.elapsed.max(now);
+        // Slots come in tick order, so only the order within a tick can be
+        // off; checking is one pass, and a stable sort keeps ties FIFO.
+        let batch = &mut fired[first..];
+        if !batch.is_sorted_by_key(|f| f.when) {
+            batch.sort_by_key(|f| f.when);
+        }
     }
 }
 
@@ -295,17 +321,17 @@ mod tests {
         let deadlines = [1u64, 2, 63, 64, 65, 100, 4095, 4096, 5000, 300_000, 1 << 37];
         let keys: Vec<_> = deadlines
             .iter()
-            .map(|&d| match w.insert(d, Waker::noop().clone()) {
+            .map(|&d| match w.insert(d, 0, Waker::noop().clone()) {
                 Insert::Pending(k) => k,
                 Insert::Due => panic!("not due"),
             })
             .collect();
         for (&d, &k) in deadlines.iter().zip(&keys) {
             if d > 1 {
-                w.advance(d - 1, &mut Vec::new());
+                w.advance(d - 1, &mut Vec::<Fired>::new());
                 assert!(!w.is_fired(k), "deadline {d} fired early");
             }
-            w.advance(d, &mut Vec::new());
+            w.advance(d, &mut Vec::<Fired>::new());
             assert!(w.is_fired(k), "deadline {d} did not fire");
         }
         assert_eq!(w.pending(), 0);
@@ -330,39 +356,60 @@ mod tests {
         // cascade to level 0 at tick 128; 8 goes straight to level 0 after
         // that; 5 is removed from the middle.
         for n in 0..4 {
-            w.insert(130, numbered(&log, n));
+            w.insert(130, 0, numbered(&log, n));
         }
-        w.advance(100, &mut Vec::new());
+        w.advance(100, &mut Vec::<Fired>::new());
         let mut keys = Vec::new();
         for n in 4..8 {
-            let Insert::Pending(k) = w.insert(130, numbered(&log, n)) else {
+            let Insert::Pending(k) = w.insert(130, 0, numbered(&log, n)) else {
                 panic!("not due")
             };
             keys.push(k);
         }
-        w.advance(128, &mut Vec::new());
-        w.insert(130, numbered(&log, 8));
+        w.advance(128, &mut Vec::<Fired>::new());
+        w.insert(130, 0, numbered(&log, 8));
         w.remove(keys[1]);
         let mut fired = Vec::new();
         w.advance(130, &mut fired);
-        fired.into_iter().for_each(Waker::wake);
+        fired.into_iter().for_each(|f| f.waker.wake());
         assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4, 6, 7, 8]);
+    }
+
+    #[test]
+    fn an_entry_stays_five_words() {
+        // `sub` fills padding: a million timers cost no more than before.
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
+    }
+
+    #[test]
+    fn entries_of_one_tick_fire_in_exact_deadline_order() {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut w = Wheel::new();
+        // (number, tick, sub): a later tick, a late and an early part of
+        // tick 70, and a tie with the late one, which comes after it.
+        for (n, tick, sub) in [(0, 71, 0), (1, 70, 900), (2, 70, 100), (3, 70, 900)] {
+            w.insert(tick, sub, numbered(&log, n));
+        }
+        let mut fired = Vec::new();
+        w.advance(80, &mut fired);
+        fired.into_iter().for_each(|f| f.waker.wake());
+        assert_eq!(*log.lock().unwrap(), [2, 1, 3, 0]);
     }
 
     #[test]
     fn removed_entries_do_not_fire_and_keys_are_reused() {
         let mut w = Wheel::new();
-        let Insert::Pending(a) = w.insert(10, Waker::noop().clone()) else {
+        let Insert::Pending(a) = w.insert(10, 0, Waker::noop().clone()) else {
             panic!()
         };
-        let Insert::Pending(b) = w.insert(10, Waker::noop().clone()) else {
+        let Insert::Pending(b) = w.insert(10, 0, Waker::noop().clone()) else {
             panic!()
         };
         assert!(w.remove(a).0);
         assert_eq!(fire(&mut w, 10), 1);
         assert!(w.is_fired(b));
         assert!(!w.remove(b).0, "already fired");
-        let Insert::Pending(c) = w.insert(20, Waker::noop().clone()) else {
+        let Insert::Pending(c) = w.insert(20, 0, Waker::noop().clone()) else {
             panic!()
         };
         assert!(c == a || c == b);
@@ -371,9 +418,9 @@ mod tests {
     #[test]
     fn deadline_at_or_before_elapsed_is_due_at_once() {
         let mut w = Wheel::new();
-        w.advance(50, &mut Vec::new());
-        assert_eq!(w.insert(50, Waker::noop().clone()), Insert::Due);
-        assert_eq!(w.insert(3, Waker::noop().clone()), Insert::Due);
+        w.advance(50, &mut Vec::<Fired>::new());
+        assert_eq!(w.insert(50, 0, Waker::noop().clone()), Insert::Due);
+        assert_eq!(w.insert(3, 0, Waker::noop().clone()), Insert::Due);
     }
 
     /// Random deadlines against a sorted model: each fires in the first
@@ -392,12 +439,12 @@ mod tests {
         let mut now = 0;
         for _ in 0..2_000 {
             let d = now + 1 + rand() % 200_000;
-            if let Insert::Pending(k) = w.insert(d, Waker::noop().clone()) {
+            if let Insert::Pending(k) = w.insert(d, 0, Waker::noop().clone()) {
                 live.push((d, k));
             }
             if rand() % 3 == 0 {
                 now += rand() % 5_000;
-                w.advance(now, &mut Vec::new());
+                w.advance(now, &mut Vec::<Fired>::new());
                 for &(d, k) in &live {
                     assert_eq!(w.is_fired(k), d <= now, "deadline {d} at {now}");
                 }
@@ -442,7 +489,7 @@ mod loom_tests {
         loom::model(|| {
             let woken = std::sync::Arc::new(CountWake(AtomicUsize::new(0)));
             let wheel = Arc::new(Mutex::new(Wheel::new()));
-            let key = match lock(&wheel).insert(5, Waker::from(woken.clone())) {
+            let key = match lock(&wheel).insert(5, 0, Waker::from(woken.clone())) {
                 Insert::Pending(k) => k,
                 Insert::Due => unreachable!(),
             };
@@ -452,7 +499,7 @@ mod loom_tests {
                     let mut fired = Vec::new();
                     lock(&wheel).advance(5, &mut fired);
                     // Wakers run outside the lock, as in `Driver::process`.
-                    fired.into_iter().for_each(Waker::wake);
+                    fired.into_iter().for_each(|f: Fired| f.waker.wake());
                 })
             };
             let (was_pending, waker) = lock(&wheel).remove(key);
