@@ -1087,7 +1087,13 @@ pub(crate) fn schedule(task: Runnable, is_yield: bool) {
         match shared_for(index) {
             Some(shared) => {
                 task.metadata().set_runnable(shared.clock_ms());
-                shared.push_remote(task);
+                if crate::block_on::main_poll_runtime() == Some(index) {
+                    // Woken by main: Go readies it into main's P's
+                    // `runnext`, as for main's spawns.
+                    shared.push_from_main(task);
+                } else {
+                    shared.push_remote(task);
+                }
             }
             // The runtime is gone; its goroutines were all dropped.
             None => drop(task),

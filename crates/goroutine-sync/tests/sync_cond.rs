@@ -115,3 +115,32 @@ async fn producer_and_consumer_take_turns() {
     let seen = consumer.await.unwrap();
     assert_eq!(seen, (0..50).map(|i| 2 * i + 1).collect::<Vec<_>>());
 }
+
+/// Go readies the goroutines main wakes into main's P's `runnext`, so after
+/// main broadcasts to three waiters its P runs the last one first, then the
+/// first and the second ("Concurrency in Go"'s button example prints
+/// "Mouse clicked." first). With one worker the order is exact.
+#[goroutine::test(workers = 1)]
+async fn main_broadcast_runs_the_last_waiter_first_then_the_rest_in_order() {
+    let m = Arc::new(Mutex::new(Vec::new()));
+    let c = Arc::new(Cond::new());
+    for i in 0..3 {
+        let (mm, c) = (m.clone(), c.clone());
+        goroutine::go!(async move {
+            let m = mm;
+            let mut g = m.lock().await;
+            g.push(i);
+            let mut g = c.wait(g).await;
+            g.push(10 + i);
+        });
+        // Each waiter checks in (under the mutex) before the next starts.
+        while m.lock().await.len() <= i {
+            goroutine::yield_now().await;
+        }
+    }
+    c.broadcast();
+    while m.lock().await.len() < 6 {
+        goroutine::yield_now().await;
+    }
+    assert_eq!(m.lock().await[3..], [12, 10, 11]);
+}

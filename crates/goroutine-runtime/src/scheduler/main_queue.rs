@@ -5,9 +5,12 @@
 //! goroutine that was there goes to the back of that P's queue; when main
 //! blocks, its P runs `runnext` first. So after `go a(); go b()` main's P
 //! runs `b`, then `a`, and famous programs print in that order (the Tour of
-//! Go's channel example prints "-5 17 12"). Our main goroutine runs on its
-//! own thread, not on a worker, so its spawns wait here, in that order,
-//! and the workers take them (see `Shared::take_main`).
+//! Go's channel example prints "-5 17 12"). A goroutine that main readies
+//! (a channel send, an unlock, a `Cond` broadcast) goes to `runnext` the
+//! same way, so after a broadcast to three waiters main's P runs the last
+//! one first, then the others in order. Our main goroutine runs on its own
+//! thread, not on a worker, so what it spawns or wakes waits here, in that
+//! order, and the workers take it (see `Shared::take_main`).
 //!
 //! At most `CAPACITY` wait in the queue behind `next`: beyond that, the
 //! older half moves to the global queue, as Go's `runqputslow` does.

@@ -124,11 +124,12 @@ pub(crate) struct Shared {
     /// This runtime's index in the table of live runtimes.
     pub(crate) index: u16,
     pub(crate) remotes: Box<[CachePadded<Remote>]>,
-    /// Goroutines spawned or woken from outside the workers, and overflow
-    /// from full local queues.
+    /// Goroutines spawned or woken from outside the workers (other than by
+    /// a main goroutine in its poll), and overflow from full local queues.
     pub(crate) inject: ConcurrentQueue<Runnable>,
-    /// What main goroutines (`block_on`'s threads) spawned: Go's
-    /// `runnext` and local queue of main's P (see `main_queue.rs`).
+    /// What main goroutines (`block_on`'s threads) spawned or woke while
+    /// in a poll: Go's `runnext` and local queue of main's P (see
+    /// `main_queue.rs`).
     /// Workers take from it before the injector, and, as Go's main's P
     /// keeps its queue while main runs, only while no main goroutine is in
     /// a poll (`main_polling`); the monitor moves it all to the injector if
@@ -265,7 +266,8 @@ impl Shared {
         }
     }
 
-    /// Queues a goroutine spawned by a main goroutine (see `main_q`).
+    /// Queues a goroutine spawned or woken by a main goroutine (see
+    /// `main_q`).
     pub(crate) fn push_from_main(&self, runnable: Runnable) {
         self.push_main(runnable, false);
     }
