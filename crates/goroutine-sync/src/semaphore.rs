@@ -280,6 +280,37 @@ impl Semaphore {
         self.try_take(n).then(|| SemaphorePermit { sem: self, n })
     }
 
+    /// Waits for one permit of a semaphore held through an `Arc`; the
+    /// permit may move into a spawned goroutine (x/sync's "acquire in the
+    /// loop, release in the goroutine"). Tokio's name for the same call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # goroutine::block_on(async {
+    /// let sem = Arc::new(goroutine::sync::Semaphore::new(2));
+    /// let wg = goroutine::sync::WaitGroup::new();
+    /// for i in 0..8 {
+    ///     let permit = sem.clone().acquire_owned().await;
+    ///     wg.go(async move {
+    ///         let _permit = permit; // defer sem.Release(1)
+    ///         println!("job {i}");
+    ///     });
+    /// }
+    /// wg.wait().await;
+    /// assert_eq!(sem.available_permits(), 2);
+    /// # });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`acquire`](Semaphore::acquire).
+    #[track_caller]
+    pub fn acquire_owned(self: Arc<Self>) -> AcquireOwned {
+        self.acquire_many_owned(1)
+    }
+
     /// Waits for `n` permits held through an `Arc`, for permits that move
     /// into a spawned goroutine.
     ///

@@ -139,6 +139,8 @@ fn contract_paths_and_traits_compile() {
     static _ONCE: Once = Once::new();
     static _CELL: OnceCell<u8> = OnceCell::new();
     static _COND: Cond = Cond::new();
+    static _SEMAPHORE: Semaphore = Semaphore::new(1);
+    static _BARRIER: Barrier = Barrier::new(1);
 
     // The runtime builder's whole chain, as written in the contract.
     let rt = Builder::new()
