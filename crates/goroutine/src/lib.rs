@@ -60,8 +60,8 @@
 //! program stops with Go's `fatal error: all goroutines are asleep -
 //! deadlock!` and a goroutine dump, instead of hanging. The main goroutine
 //! runs on the program's own thread, beside the workers (so it may hold
-//! values that are not `Send`). As in Go, the goroutines it spawns start
-//! when it blocks or yields (or after a few milliseconds if it does
+//! values that are not `Send`). As in Go, the goroutines it spawns or wakes
+//! start when it blocks or yields (or after a few milliseconds if it does
 //! neither), the newest first and then the others in order; hand-offs with
 //! it cross threads, so keep a hot channel loop in a goroutine.
 //!
