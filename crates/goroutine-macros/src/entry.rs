@@ -23,7 +23,19 @@
 //!    #[attrs] [#[test]] vis fn name() -> R {
 //!        async fn __goroutine_entry() -> R { body }
 //!        ::goroutine::__private::run_main(EntryConfig { .. }, __goroutine_entry())
-//!        // `run_program` for the program's own `fn main` (a panic exits 2)
+//!    }
+//!    ```
+//!
+//!    except for the program's own `fn main`, which runs main as a
+//!    goroutine on the workers when its future is `Send` (as Go runs main
+//!    on a P), else on its own thread, and exits with status 2 on a panic:
+//!
+//!    ```text
+//!    fn main() -> ::std::process::ExitCode {
+//!        async fn __goroutine_entry() -> R { body }
+//!        use ::goroutine::__private::{MainOnThread as _, MainOnWorkers as _};
+//!        (&&::goroutine::__private::ProgramMain::new(EntryConfig { .. }, __goroutine_entry()))
+//!            .run_program()
 //!    }
 //!    ```
 //!
@@ -583,14 +595,27 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
         .iter()
         .filter(|a| kind == Kind::Main || !is_test_attribute(a));
 
-    let call = quote_spanned! {Span::call_site()=>
-        #krate::__private::#runner(
-            #krate::__private::EntryConfig {
-                workers: #workers,
-                detect_deadlock: #detect_deadlock,
-            },
-            #entry(#(#forwarded),*),
-        )
+    let config = quote_spanned! {Span::call_site()=>
+        #krate::__private::EntryConfig {
+            workers: #workers,
+            detect_deadlock: #detect_deadlock,
+        }
+    };
+    let call = if runner == "run_program" {
+        // The program's `main`: run as a goroutine on the workers when its
+        // future is `Send`, else on this thread; chosen by method
+        // resolution (see `__private::ProgramMain`). Its result becomes the
+        // exit code inside the runner, so this `main` returns `ExitCode`.
+        outer_sig.output = syn::parse_quote!(-> ::std::process::ExitCode);
+        quote_spanned! {Span::call_site()=>
+            #[allow(unused_imports)]
+            use #krate::__private::{MainOnThread as _, MainOnWorkers as _};
+            (&&#krate::__private::ProgramMain::new(#config, #entry(#(#forwarded),*))).run_program()
+        }
+    } else {
+        quote_spanned! {Span::call_site()=>
+            #krate::__private::#runner(#config, #entry(#(#forwarded),*))
+        }
     };
     quote! {
         #(#attrs)*
@@ -660,7 +685,7 @@ mod tests {
     }
 
     #[test]
-    fn main_expands_to_sync_fn_calling_run_program_with_defaults() {
+    fn main_expands_to_sync_fn_running_program_main_with_defaults() {
         let out = expand_str(
             Kind::Main,
             quote!(),
@@ -670,12 +695,18 @@ mod tests {
                 }
             ),
         );
-        assert!(out.starts_with("fn main ()"), "{out}");
-        assert!(out.contains("async fn __goroutine_entry ()"), "{out}");
         assert!(
-            out.contains(":: goroutine :: __private :: run_program"),
+            out.starts_with("fn main () -> :: std :: process :: ExitCode"),
             "{out}"
         );
+        assert!(out.contains("async fn __goroutine_entry ()"), "{out}");
+        // Runner chosen by method resolution: on the workers if `Send`.
+        assert!(
+            out.contains(":: goroutine :: __private :: ProgramMain :: new"),
+            "{out}"
+        );
+        assert!(out.contains("MainOnWorkers as _"), "{out}");
+        assert!(out.contains(". run_program ()"), "{out}");
         assert!(
             out.contains("workers : :: core :: option :: Option :: None"),
             "{out}"
@@ -696,7 +727,7 @@ mod tests {
         assert!(out.contains("Some (2usize)"), "{out}");
         assert!(out.contains("detect_deadlock : false"), "{out}");
         assert!(
-            out.contains("my :: rt :: __private :: run_program"),
+            out.contains("my :: rt :: __private :: ProgramMain"),
             "{out}"
         );
         assert!(!out.contains(":: goroutine"), "{out}");

@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::Location;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::loom::lock_std as lock;
 use crate::runtime::Handle;
-use crate::scheduler::check_deadlock;
-use crate::task::{reserve_ids, GoroutineId, Meta};
+use crate::scheduler::{check_deadlock, Shared};
+use crate::task::{reserve_ids, GoroutineId, JoinError, Meta};
 use crate::wait;
 
 struct ThreadNotify {
@@ -224,13 +224,43 @@ pub fn park_on<F: Future>(future: F) -> F::Output {
 }
 
 /// Counts a main goroutine for `num_goroutines` and lists it for dumps
-/// while it runs.
-struct MainGuard<'a>(&'a Handle, Arc<Meta>);
+/// while it runs; a proxy (`run_main_goroutine`'s wait) is neither counted
+/// nor listed, but still counts in `mains` for the deadlock check.
+struct MainGuard<'a> {
+    handle: &'a Handle,
+    meta: Arc<Meta>,
+    proxy: bool,
+}
+
+impl<'a> MainGuard<'a> {
+    fn enter(handle: &'a Handle, meta: Arc<Meta>, proxy: bool) -> MainGuard<'a> {
+        let shared = &handle.shared;
+        // Relaxed: statistics (see `Shared::num_goroutines`); the deadlock
+        // check reads `mains` only once every worker is parked, after the
+        // SeqCst handshakes of the idle protocol.
+        if proxy {
+            shared.main_proxies.fetch_add(1, Relaxed);
+        } else {
+            lock(&shared.main_goroutines).push(meta.clone());
+        }
+        shared.mains.fetch_add(1, Relaxed);
+        MainGuard {
+            handle,
+            meta,
+            proxy,
+        }
+    }
+}
 
 impl Drop for MainGuard<'_> {
     fn drop(&mut self) {
-        self.0.shared.mains.fetch_sub(1, Relaxed);
-        lock(&self.0.shared.main_goroutines).retain(|m| !Arc::ptr_eq(m, &self.1));
+        let shared = &self.handle.shared;
+        shared.mains.fetch_sub(1, Relaxed);
+        if self.proxy {
+            shared.main_proxies.fetch_sub(1, Relaxed);
+        } else {
+            lock(&shared.main_goroutines).retain(|m| !Arc::ptr_eq(m, &self.meta));
+        }
     }
 }
 
@@ -251,7 +281,84 @@ impl Drop for AbortOnPanic<'_> {
 
 #[track_caller]
 pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
-    if context::on_worker() {
+    run_as(handle, future, None)
+}
+
+/// Runs `future` as the main goroutine on the workers, like any goroutine
+/// (so its spawns, wake-ups and channel hand-offs take the workers' fast
+/// paths, exactly as Go's main runs on a P), and waits for it on this
+/// thread, which is then no goroutine of its own: not counted, not listed,
+/// but still the thread the deadlock check runs on. The goroutine has the
+/// first id of the call and the caller's location, and dumps show it as
+/// the main goroutine.
+#[track_caller]
+pub(crate) fn run_main_goroutine<F>(handle: &Handle, future: F) -> Result<F::Output, JoinError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let main = MainTask {
+        future: Box::pin(future),
+        shared: handle.shared.clone(),
+    };
+    let join = handle.spawn_main(main, Location::caller());
+    let id = join.id();
+    run_as(handle, join, Some(id))
+}
+
+thread_local! {
+    /// True while this thread (a worker) polls a main goroutine that runs
+    /// on the workers: a `block_on` from there is allowed, as it was from
+    /// main's own thread (see `run_as`).
+    static IN_MAIN_TASK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while this worker polls the main goroutine of
+/// `run_main_goroutine`.
+pub(crate) fn in_main_task() -> bool {
+    IN_MAIN_TASK.get()
+}
+
+/// The main goroutine's future, marking its polls (`IN_MAIN_TASK`). When
+/// it returns, the runtime closes at once, before this worker or any
+/// other starts another goroutine: as in Go, no goroutine runs after main
+/// returns (the waiting thread then drops them all in `shutdown`).
+struct MainTask<F> {
+    future: Pin<Box<F>>,
+    shared: Arc<Shared>,
+}
+
+impl<F: Future> Future for MainTask<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        /// Clears the mark, even when the poll unwinds.
+        struct Unmark;
+        impl Drop for Unmark {
+            fn drop(&mut self) {
+                IN_MAIN_TASK.set(false);
+            }
+        }
+        IN_MAIN_TASK.set(true);
+        let _unmark = Unmark;
+        let poll = self.future.as_mut().poll(cx);
+        if poll.is_ready() {
+            self.shared.close();
+        }
+        poll
+    }
+}
+
+/// `block_on`'s loop. `proxy_for`: the id of the main goroutine this call
+/// only waits for (`run_main_goroutine`); its own bookkeeping reuses that
+/// id rather than taking one.
+#[track_caller]
+fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>) -> F::Output {
+    // The main goroutine of `run_main_goroutine` may still call `block_on`
+    // (say, a helper under `#[goroutine::main]`): it blocks its worker, as
+    // a `*_blocking` call does, and the monitor hands that worker's queue
+    // to others meanwhile. Any other goroutine gets the panic.
+    if context::on_worker() && !IN_MAIN_TASK.get() {
         panic!(
             "goroutine: block_on called from inside a goroutine. It would block a worker \
              thread, and can deadlock the runtime. Use `.await` instead, or call block_on from \
@@ -261,14 +368,12 @@ pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
     let _enter = context::enter(handle.clone());
     let shared = &handle.shared;
     let meta = Arc::new(Meta::new(
-        GoroutineId::from_u64(reserve_ids(1)),
+        proxy_for.unwrap_or_else(|| GoroutineId::from_u64(reserve_ids(1))),
         Location::caller(),
         shared.index,
         false,
     ));
-    shared.mains.fetch_add(1, Relaxed);
-    lock(&shared.main_goroutines).push(meta.clone());
-    let _main = MainGuard(handle, meta.clone());
+    let _main = MainGuard::enter(handle, meta.clone(), proxy_for.is_some());
     let lent = Lent::take();
     let mut cx = Context::from_waker(&lent.get().waker);
     let mut future = pin!(future);

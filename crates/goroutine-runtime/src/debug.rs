@@ -25,6 +25,7 @@
 
 use std::fmt::Write as _;
 use std::panic::Location;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 pub use crate::task::GoroutineState;
@@ -103,7 +104,8 @@ fn info(shared: &Shared, meta: &Meta, now_ms: u32, is_main: bool) -> GoroutineIn
     }
 }
 
-/// Main goroutines (in `block_on`) first, then the registry, by id.
+/// Main goroutines (in `block_on`) first, then the registry, by id (a main
+/// goroutine run on the workers has the lowest id of its program).
 pub(crate) fn goroutines_of(shared: &Shared) -> Vec<GoroutineInfo> {
     shared.tick_clock(Instant::now());
     let now_ms = shared.clock_ms();
@@ -112,9 +114,12 @@ pub(crate) fn goroutines_of(shared: &Shared) -> Vec<GoroutineInfo> {
         .map(|m| info(shared, m, now_ms, true))
         .collect();
     let mains = out.len();
-    shared
-        .registry
-        .for_each(|meta| out.push(info(shared, meta, now_ms, false)));
+    // Relaxed: set before the main goroutine's spawn (see `spawn_main`).
+    let main_task = shared.main_task_id.load(Relaxed);
+    shared.registry.for_each(|meta| {
+        let is_main = meta.id().as_u64() == main_task;
+        out.push(info(shared, meta, now_ms, is_main));
+    });
     out[mains..].sort_by_key(|g| g.id);
     out
 }

@@ -763,7 +763,14 @@ impl Handle {
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
-                w.spawn_local(task);
+                if crate::block_on::in_main_task() {
+                    // `go` in main: Go puts it in main's P's `runnext`, so
+                    // once main blocks the newest spawn runs first, then
+                    // the others in order (the Tour prints "-5 17 12").
+                    w.spawn_local_next(task);
+                } else {
+                    w.spawn_local(task);
+                }
                 handle
             }
             _ => {
@@ -784,6 +791,31 @@ impl Handle {
                 handle
             }
         })
+    }
+
+    /// Spawns the main goroutine of `block_on::run_main_goroutine` from
+    /// outside the workers: the global queue, and recorded as main for
+    /// dumps.
+    pub(crate) fn spawn_main<F>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = &self.shared;
+        let id = GoroutineId::from_u64(reserve_ids(1));
+        let (task, handle) = task::new_task(shared.index, id, location, Kind::Goroutine, future);
+        // Relaxed: read by dumps only, which the spawn below orders after
+        // this for any dump taken by the main goroutine or its spawns.
+        shared.main_task_id.store(id.as_u64(), Relaxed);
+        // Relaxed: a statistic (see shared.rs), as for any remote spawn.
+        shared.external_live.fetch_add(1, Relaxed);
+        task.metadata().set_runnable(shared.clock_ms());
+        shared.push_remote(task);
+        handle
     }
 
     /// Runs `f` on this runtime's blocking pool.

@@ -152,6 +152,13 @@ pub(crate) struct Shared {
     pub(crate) external_live: AtomicIsize,
     /// Threads currently inside this runtime's `block_on`.
     pub(crate) mains: AtomicUsize,
+    /// Of `mains`, those only waiting for a main goroutine that runs as a
+    /// goroutine (`block_on::run_main_goroutine`): not goroutines
+    /// themselves, so not counted in `num_goroutines`.
+    pub(crate) main_proxies: AtomicUsize,
+    /// Id of the main goroutine when it runs as a goroutine on the workers
+    /// (0: none), so dumps show it as main.
+    pub(crate) main_task_id: AtomicU64,
     names: Mutex<HashMap<GoroutineId, Arc<str>>>,
     /// Main goroutines running in `block_on`, for dumps.
     pub(crate) main_goroutines: Mutex<Vec<Arc<Meta>>>,
@@ -208,6 +215,8 @@ impl Shared {
             closed: AtomicBool::new(false),
             external_live: AtomicIsize::new(0),
             mains: AtomicUsize::new(0),
+            main_proxies: AtomicUsize::new(0),
+            main_task_id: AtomicU64::new(0),
             names: Mutex::new(HashMap::new()),
             main_goroutines: Mutex::new(Vec::new()),
             spare_queues: Mutex::new(spare_queues),
@@ -432,7 +441,8 @@ impl Shared {
     pub(crate) fn num_goroutines(&self) -> usize {
         // Relaxed: a snapshot; exact only when the runtime is quiet, as Go's.
         let workers: isize = self.remotes.iter().map(|r| r.live.load(Relaxed)).sum();
-        let total = workers + self.external_live.load(Relaxed) + self.mains.load(Relaxed) as isize;
+        let mains = self.mains.load(Relaxed) as isize - self.main_proxies.load(Relaxed) as isize;
+        let total = workers + self.external_live.load(Relaxed) + mains;
         total.max(0) as usize
     }
 }

@@ -252,7 +252,12 @@ impl Worker {
         self.end_searching();
         let mut budget = self.poll(task, Budget::initial(self.shared.config.budget));
         let mut lifo_polls = 0;
-        while let Some(next) = self.remote().lifo.take() {
+        // Closed (a main goroutine on the workers returned, or shutdown):
+        // nothing more runs; `run_loop` ends and the queues are drained.
+        while !self.shared.is_closed() {
+            let Some(next) = self.remote().lifo.take() else {
+                break;
+            };
             if budget.is_exhausted() || lifo_polls >= MAX_LIFO_POLLS {
                 self.push_back(next, false);
                 return;
@@ -487,6 +492,17 @@ impl Worker {
         self.add_live(1);
         task.metadata().set_runnable(self.shared.clock_ms());
         self.push_back(task, true);
+    }
+
+    /// Spawns a goroutine into this worker's LIFO slot, the one there
+    /// going to the back of the queue: Go's `newproc` into `runnext`, used
+    /// for the main goroutine's spawns (see `Handle::spawn_named`).
+    pub(crate) fn spawn_local_next(&self, task: Runnable) {
+        self.add_live(1);
+        task.metadata().set_runnable(self.shared.clock_ms());
+        if let Some(prev) = self.remote().lifo.put(task) {
+            self.push_back(prev, true);
+        }
     }
 
     /// A fresh goroutine id, from this worker's batch.
