@@ -72,19 +72,30 @@ use proc_macro::TokenStream;
 /// # What it expands to
 ///
 /// A plain `fn main` that starts the runtime, runs the body as the main
-/// goroutine, and returns its result. When `main` returns, every goroutine
-/// still alive is dropped and the worker threads are joined, as in Go. If
-/// the main goroutine panics, the process exits at once with status 2 (the
-/// panic message printed as usual), as an unrecovered panic does in Go,
-/// rather than with Rust's 101.
+/// goroutine, and exits with its result (`R`'s `Termination`: an `Err`
+/// prints `Error: {err:?}` and exits with 1, as Rust's own `main` does).
+///
+/// - When the body's future is `Send` (it holds nothing like an `Rc` across
+///   an `.await`), main runs as a goroutine on the workers, as Go's main
+///   runs on a P: the goroutines it starts or wakes go to its worker's
+///   next slot (so once main blocks, its newest goroutine runs first, then
+///   the others in order, as in Go), and a channel hand-off with main costs
+///   what one between any two goroutines does. The program's thread only
+///   waits. Otherwise main runs on the program's own thread, beside the
+///   workers, and every hand-off with it crosses threads.
+/// - When `main` returns, no other goroutine starts; every goroutine still
+///   alive is dropped and the worker threads are joined, as in Go.
+/// - If the main goroutine panics, the process exits at once with status 2
+///   (the panic message printed as usual), as an unrecovered panic does in
+///   Go, rather than with Rust's 101.
 ///
 /// ```text
-/// #[goroutine::main(workers = 4)]          fn main() -> R {
+/// #[goroutine::main(workers = 4)]          fn main() -> ExitCode {
 /// async fn main() -> R {          ==>          async fn __goroutine_entry() -> R { body }
-///     body                                     ::goroutine::__private::run_program(
+///     body                                     (&&ProgramMain::new(
 /// }                                                EntryConfig { workers: Some(4), detect_deadlock: true },
 ///                                                  __goroutine_entry(),
-///                                              )
+///                                              )).run_program() // on the workers if Send
 ///                                          }
 /// ```
 ///

@@ -349,6 +349,23 @@ impl<F: Future> Future for MainTask<F> {
     }
 }
 
+/// The waiting thread of `run_main_goroutine`, registered to be handed
+/// the main goroutine when no worker can run it (`Shared::main_rescued`).
+struct MainWaiter<'a>(&'a Shared);
+
+impl<'a> MainWaiter<'a> {
+    fn register(shared: &'a Shared, waker: &Waker) -> MainWaiter<'a> {
+        *lock(&shared.main_waiter) = Some(waker.clone());
+        MainWaiter(shared)
+    }
+}
+
+impl Drop for MainWaiter<'_> {
+    fn drop(&mut self) {
+        drop(lock(&self.0.main_waiter).take());
+    }
+}
+
 /// `block_on`'s loop. `proxy_for`: the id of the main goroutine this call
 /// only waits for (`run_main_goroutine`); its own bookkeeping reuses that
 /// id rather than taking one.
@@ -378,6 +395,7 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
     let mut cx = Context::from_waker(&lent.get().waker);
     let mut future = pin!(future);
     let notify = &lent.get().notify;
+    let _waiter = proxy_for.map(|_| MainWaiter::register(shared, &lent.get().waker));
     let mut pause = DEADLOCK_CHECK_FIRST;
     loop {
         meta.set_running(shared.clock_ms());
@@ -391,6 +409,18 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
             return v;
         }
         meta.set_waiting(reason, shared.clock_ms());
+        if proxy_for.is_some() {
+            // Every worker is stuck and the monitor woke main: run it here
+            // (see `Shared::main_rescued`).
+            let rescued = lock(&shared.main_rescued).take();
+            if let Some(task) = rescued {
+                task.metadata().set_running(shared.clock_ms());
+                let main_poll = MainPoll::enter(shared);
+                task.run();
+                drop(main_poll);
+                continue;
+            }
+        }
         let yielded = MAIN_YIELDED.replace(false);
         if notify.spin() {
             continue;

@@ -105,7 +105,9 @@ where
 /// # Panics
 ///
 /// When called from a goroutine: blocking a worker can deadlock the
-/// runtime. Use `.await` there.
+/// runtime. Use `.await` there. (The main goroutine of
+/// `#[goroutine::main]` may call it, as it could from its own thread: it
+/// blocks that worker meanwhile.)
 ///
 /// # Examples
 ///
@@ -120,13 +122,13 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Yields to other goroutines: Go's `runtime.Gosched()`.
 ///
-/// A goroutine goes to the back of its worker's run queue. The main
-/// goroutine of `block_on` (or `#[goroutine::main]`), which runs on its own
-/// thread, queues behind the goroutines it spawned, as Go's `Gosched` puts
-/// it behind its P's goroutines: it resumes once a worker has reached its
-/// place, so those goroutines get to run first. (On a runtime that cannot
-/// rescue a stuck worker, without a monitor or extra workers, it waits at
-/// most 10 ms.)
+/// A goroutine goes to the back of its worker's run queue (so does the
+/// main goroutine of `#[goroutine::main]`, which runs on a worker). A main
+/// goroutine of `block_on`, which runs on its own thread, queues behind
+/// the goroutines it spawned, as Go's `Gosched` puts it behind its P's
+/// goroutines: it resumes once a worker has reached its place, so those
+/// goroutines get to run first. (On a runtime that cannot rescue a stuck
+/// worker, without a monitor or extra workers, it waits at most 10 ms.)
 ///
 /// # Examples
 ///

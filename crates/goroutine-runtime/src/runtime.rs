@@ -1119,7 +1119,20 @@ pub(crate) fn schedule(task: Runnable, is_yield: bool) {
         match shared_for(index) {
             Some(shared) => {
                 task.metadata().set_runnable(shared.clock_ms());
-                if crate::block_on::main_poll_runtime() == Some(index) {
+                // Relaxed: what matters is the monitor's own wake-ups, and
+                // it set `firing` on this very thread. Another thread's
+                // wake of main during the firing may land here too, which
+                // is harmless: the waiting thread runs main then.
+                if shared.monitor.firing.load(Relaxed)
+                    && task.metadata().id().as_u64() == shared.main_task_id.load(Relaxed)
+                {
+                    // See `Shared::main_rescued`.
+                    *lock(&shared.main_rescued) = Some(task);
+                    let waiter = lock(&shared.main_waiter).clone();
+                    if let Some(w) = waiter {
+                        w.wake();
+                    }
+                } else if crate::block_on::main_poll_runtime() == Some(index) {
                     // Woken by main: Go readies it into main's P's
                     // `runnext`, as for main's spawns.
                     shared.push_from_main(task);

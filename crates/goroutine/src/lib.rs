@@ -59,11 +59,13 @@
 //! so their destructors run). When every goroutine is blocked for good, the
 //! program stops with Go's `fatal error: all goroutines are asleep -
 //! deadlock!` and a goroutine dump, instead of hanging. The main goroutine
-//! runs on the program's own thread, beside the workers (so it may hold
-//! values that are not `Send`). As in Go, the goroutines it spawns or wakes
-//! start when it blocks or yields (or after a few milliseconds if it does
-//! neither), the newest first and then the others in order; hand-offs with
-//! it cross threads, so keep a hot channel loop in a goroutine.
+//! runs on a worker like any goroutine, as Go's main runs on a P: as in
+//! Go, the goroutines it spawns or wakes start when it blocks or yields
+//! (other workers may take the older ones sooner), the newest first and
+//! then the others in order. A `main` that holds values that are not
+//! `Send` across an `.await` runs on the program's own thread instead,
+//! where every hand-off with it crosses threads (as with
+//! [`block_on`]), so keep a hot channel loop there in a goroutine.
 //!
 //! # Go → Rust
 //!

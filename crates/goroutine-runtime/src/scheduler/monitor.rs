@@ -91,8 +91,9 @@ fn run(shared: &Arc<Shared>) {
             // without awaiting, more of them than the extra workers): no
             // worker fires the timers. Go would preempt them; we cannot,
             // so fire the timers here. Their goroutines queue for the next
-            // free worker, and a main goroutine (on its own thread) runs
-            // at once.
+            // free worker; a main goroutine on its own thread runs at once,
+            // and so does one of the workers', on the thread that waits for
+            // it (`Shared::main_rescued`).
             // SeqCst: read by `quiescent` between its SeqCst loads.
             shared.monitor.firing.store(true, SeqCst);
             shared.driver.process(now);
@@ -373,6 +374,7 @@ fn quiescent(shared: &Shared, action: DeadlockAction) -> bool {
     }
     if shared.driver.pending() > 0
         || shared.monitor.firing.load(SeqCst)
+        || lock(&shared.main_rescued).is_some()
         || shared.io.has_sources()
         || shared.blocking.is_busy()
     {

@@ -159,6 +159,13 @@ pub(crate) struct Shared {
     /// Id of the main goroutine when it runs as a goroutine on the workers
     /// (0: none), so dumps show it as main.
     pub(crate) main_task_id: AtomicU64,
+    /// That main goroutine, woken by the monitor's timer firing (so every
+    /// worker is stuck in a poll): the thread waiting for it runs it here
+    /// instead, as a main goroutine on its own thread, since no worker
+    /// would (Go would preempt a worker for it).
+    pub(crate) main_rescued: Mutex<Option<Runnable>>,
+    /// The waiting thread's waker, to hand it `main_rescued`.
+    pub(crate) main_waiter: Mutex<Option<std::task::Waker>>,
     names: Mutex<HashMap<GoroutineId, Arc<str>>>,
     /// Main goroutines running in `block_on`, for dumps.
     pub(crate) main_goroutines: Mutex<Vec<Arc<Meta>>>,
@@ -217,6 +224,8 @@ impl Shared {
             mains: AtomicUsize::new(0),
             main_proxies: AtomicUsize::new(0),
             main_task_id: AtomicU64::new(0),
+            main_rescued: Mutex::new(None),
+            main_waiter: Mutex::new(None),
             names: Mutex::new(HashMap::new()),
             main_goroutines: Mutex::new(Vec::new()),
             spare_queues: Mutex::new(spare_queues),

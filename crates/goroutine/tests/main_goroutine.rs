@@ -1,0 +1,109 @@
+//! How `#[goroutine::main]` runs the program's `main`: as a goroutine on
+//! the workers when its future is `Send`, as Go runs main on a P.
+//!
+//! Driven through the runner the attribute expands to, in one test: each
+//! run installs its runtime as the global one, so the runs must not
+//! overlap.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+#[allow(unused_imports)]
+use goroutine::__private::{EntryConfig, MainOnThread as _, MainOnWorkers as _, ProgramMain};
+
+fn config(workers: usize) -> EntryConfig {
+    EntryConfig {
+        workers: Some(workers),
+        detect_deadlock: true,
+    }
+}
+
+fn thread_name() -> String {
+    std::thread::current().name().unwrap_or("").to_string()
+}
+
+/// Runs `f` on a thread of its own and waits at most 20 s for it.
+fn within_20s(f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the program's main did not return");
+}
+
+#[test]
+// `&&` is the point: it is what lets the `Send` runner be found first.
+#[allow(clippy::needless_borrow)]
+fn program_main_runs_like_gos_main() {
+    // A `Send` main runs on a worker; one that is not, on its own thread.
+    let name = Arc::new(Mutex::new(String::new()));
+    let n = name.clone();
+    let code = (&&ProgramMain::new(config(1), async move {
+        *n.lock().unwrap() = thread_name();
+    }))
+        .run_program();
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(
+        name.lock().unwrap().starts_with("goroutine-worker"),
+        "{name:?}"
+    );
+    // (An `async fn`, as the attribute makes: the choice needs the
+    // future's `Send`-ness, which rustc knows for another item's future
+    // but not yet for an `async` block inside the function it checks.)
+    async fn not_send_main(on: String) {
+        let not_send = std::rc::Rc::new(thread_name());
+        goroutine::yield_now().await;
+        assert_eq!(*not_send, on);
+    }
+    let code = (&&ProgramMain::new(config(1), not_send_main(thread_name()))).run_program();
+    assert_eq!(code, ExitCode::SUCCESS);
+
+    // Its spawns go to Go's `runnext`: once main blocks, the newest runs
+    // first, then the others in order.
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    (&&ProgramMain::new(config(1), async move {
+        let wg = goroutine::sync::WaitGroup::new();
+        for i in 0..3 {
+            let o = o.clone();
+            wg.go(async move { o.lock().unwrap().push(i) });
+        }
+        wg.wait().await;
+    }))
+        .run_program();
+    assert_eq!(*order.lock().unwrap(), [2, 0, 1]);
+
+    // When main returns, no other goroutine starts.
+    static RAN: AtomicBool = AtomicBool::new(false);
+    (&&ProgramMain::new(config(1), async {
+        goroutine::go!(async { RAN.store(true, SeqCst) });
+    }))
+        .run_program();
+    assert!(!RAN.load(SeqCst), "a goroutine ran after main returned");
+
+    // Every worker (and every extra worker) computes forever: main still
+    // wakes from its sleep, run by the thread that waits for it, where Go
+    // would preempt a worker for it.
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static AFTER_SLEEP: AtomicUsize = AtomicUsize::new(0);
+    within_20s(|| {
+        (&&ProgramMain::new(config(1), async {
+            for _ in 0..4 {
+                goroutine::go!(async {
+                    while !STOP.load(SeqCst) {
+                        std::hint::spin_loop();
+                    }
+                });
+            }
+            goroutine::time::sleep(Duration::from_millis(30)).await;
+            AFTER_SLEEP.fetch_add(1, SeqCst);
+            STOP.store(true, SeqCst);
+        }))
+            .run_program();
+    });
+    assert_eq!(AFTER_SLEEP.load(SeqCst), 1);
+}
