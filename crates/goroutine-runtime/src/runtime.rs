@@ -814,6 +814,12 @@ impl Handle {
         // Relaxed: a statistic (see shared.rs), as for any remote spawn.
         shared.external_live.fetch_add(1, Relaxed);
         task.metadata().set_runnable(shared.clock_ms());
+        // Listed from the start (others enter the registry when they first
+        // park), so `debug::goroutines()` always shows main, as Go's dump
+        // does and as a main on its own thread is shown.
+        if let Some(slot) = shared.registry.register(0, task.metadata(), &task.waker()) {
+            task.metadata().mark_registered(slot);
+        }
         shared.push_remote(task);
         handle
     }

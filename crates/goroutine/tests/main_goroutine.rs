@@ -40,10 +40,16 @@ fn within_20s(f: impl FnOnce() + Send + 'static) {
 #[allow(clippy::needless_borrow)]
 fn program_main_runs_like_gos_main() {
     // A `Send` main runs on a worker; one that is not, on its own thread.
+    // It is goroutine 1, listed as main in the goroutine dump from its
+    // first poll, and counted once.
     let name = Arc::new(Mutex::new(String::new()));
     let n = name.clone();
     let code = (&&ProgramMain::new(config(1), async move {
         *n.lock().unwrap() = thread_name();
+        let list = goroutine::debug::goroutines();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert!(list[0].is_main && list[0].id.as_u64() == 1, "{list:?}");
+        assert_eq!(goroutine::num_goroutines(), 1);
     }))
         .run_program();
     assert_eq!(code, ExitCode::SUCCESS);
