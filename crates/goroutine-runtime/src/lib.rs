@@ -286,8 +286,20 @@ pub mod __private {
         name: &str,
         on_deadlock: DeadlockAction,
     ) -> crate::runtime::Runtime {
+        build_with_stack(config, name, on_deadlock, None)
+    }
+
+    fn build_with_stack(
+        config: EntryConfig,
+        name: &str,
+        on_deadlock: DeadlockAction,
+        stack_size: Option<usize>,
+    ) -> crate::runtime::Runtime {
         let mut b = Builder::new();
         b.thread_name(name);
+        if let Some(bytes) = stack_size {
+            b.thread_stack_size(bytes);
+        }
         if let Some(n) = config.workers {
             b.workers(n);
         }
@@ -378,6 +390,9 @@ pub mod __private {
         }
     }
 
+    /// Worker stack size when main runs on the workers.
+    const MAIN_STACK: usize = 8 << 20;
+
     /// Runs a `Send` main as a goroutine on the workers (see [`ProgramMain`]).
     pub trait MainOnWorkers {
         /// Runs the program's main; returns its exit code.
@@ -401,7 +416,15 @@ pub mod __private {
         fn run_program(&self) -> std::process::ExitCode {
             use std::process::Termination;
             let future = self.take();
-            let rt = build(self.config, "goroutine-worker", DeadlockAction::Exit);
+            // Main runs on a worker now: give the workers the stack a
+            // program's main thread has on Linux (8 MiB, reserved, not
+            // committed), so recursion that worked in `main` still does.
+            let rt = build_with_stack(
+                self.config,
+                "goroutine-worker",
+                DeadlockAction::Exit,
+                Some(MAIN_STACK),
+            );
             let previous = install_global(Some(rt.handle()));
             let handle = rt.handle();
             let out =
