@@ -33,7 +33,9 @@ fn sleeps_with_equal_and_different_deadlines_wake_in_order() {
         .unwrap()
         .block_on(async move {
             let start = Instant::now();
-            let hs: Vec<_> = [(0, 20u64), (1, 10), (2, 20), (3, 5), (4, 10)]
+            // 20 ms apart: a worker late enough to fire two deadlines in
+            // one batch runs the last woken first, as Go's runnext does.
+            let hs: Vec<_> = [(0, 50u64), (1, 30), (2, 50), (3, 10), (4, 30)]
                 .into_iter()
                 .map(|(i, ms)| {
                     let o = o.clone();
@@ -48,7 +50,7 @@ fn sleeps_with_equal_and_different_deadlines_wake_in_order() {
             }
         });
     let got: Vec<u64> = order.lock().unwrap().iter().map(|&(ms, _)| ms).collect();
-    assert_eq!(got, vec![5, 10, 10, 20, 20]);
+    assert_eq!(got, vec![10, 30, 30, 50, 50]);
 }
 
 #[test]

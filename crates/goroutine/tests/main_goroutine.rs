@@ -83,6 +83,24 @@ fn program_main_runs_like_gos_main() {
         .run_program();
     assert_eq!(*order.lock().unwrap(), [2, 0, 1]);
 
+    // Goroutines a timer wakes go to `runnext` too: of main and a
+    // goroutine whose sleeps end together (main's armed first, so fired
+    // first), the goroutine runs first and prints before main returns.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = log.clone();
+    (&&ProgramMain::new(config(1), async move {
+        let at = std::time::Instant::now() + Duration::from_millis(20);
+        let l2 = l.clone();
+        goroutine::go!(async move {
+            goroutine::time::sleep_until(at).await;
+            l2.lock().unwrap().push("goroutine");
+        });
+        goroutine::time::sleep_until(at).await;
+        l.lock().unwrap().push("main");
+    }))
+        .run_program();
+    assert_eq!(*log.lock().unwrap(), ["goroutine", "main"]);
+
     // When main returns, no other goroutine starts.
     static RAN: AtomicBool = AtomicBool::new(false);
     (&&ProgramMain::new(config(1), async {

@@ -53,10 +53,19 @@ const MAX_LIFO_POLLS: u32 = 3;
 pub(crate) struct Worker {
     pub(crate) shared: Arc<Shared>,
     pub(crate) index: usize,
-    /// Set while this worker fires timers: wakes then go to the back of the
-    /// queue, not the LIFO slot (they were not caused by the running
-    /// goroutine).
+    /// Set while this worker fires timers or dispatches I/O events: wakes
+    /// are then batched (one notification after the batch) and do not go
+    /// through the running goroutine's LIFO hand-off.
     in_driver: Cell<bool>,
+    /// Set while this worker fires timers (with `in_driver`): as Go's
+    /// `ready` puts each goroutine a timer wakes into `runnext`, the one
+    /// there going to the back of the queue, the last goroutine woken runs
+    /// first. Of a main and a goroutine whose 100 ms sleeps end in the same
+    /// tick (main's, begun first, fires first), the goroutine prints before
+    /// main returns, as in Go, instead of never. Unless goroutines wait in
+    /// the global queue: then it queues behind them, as I/O wake-ups do
+    /// (`schedule_from_driver`).
+    firing_timers: Cell<bool>,
     /// This worker's copy of `Remote::poll_seq` (it is the only writer).
     poll_seq: Cell<u64>,
     /// An extra worker started by the monitor, which leaves when asked.
@@ -89,6 +98,7 @@ impl Worker {
             shared,
             index,
             in_driver: Cell::new(false),
+            firing_timers: Cell::new(false),
             poll_seq: Cell::new(0),
             is_extra,
             core: RefCell::new(Core {
@@ -428,7 +438,9 @@ impl Worker {
             return false;
         }
         self.in_driver.set(true);
+        self.firing_timers.set(true);
         self.shared.driver.process(now);
+        self.firing_timers.set(false);
         self.in_driver.set(false);
         true
     }
@@ -459,7 +471,11 @@ impl Worker {
         if self.shared.is_closed() {
             return drop(task);
         }
-        if self.in_driver.get() {
+        if self.firing_timers.get() && self.shared.inject.is_empty() {
+            if let Some(prev) = self.remote().lifo.put(task) {
+                self.push_back(prev, false);
+            }
+        } else if self.in_driver.get() {
             self.schedule_from_driver(task);
         } else if is_yield {
             self.push_back(task, false);
@@ -468,7 +484,8 @@ impl Worker {
         }
     }
 
-    /// A goroutine woken by the timers or the I/O poller on this worker.
+    /// A goroutine woken by the I/O poller on this worker (or by a timer
+    /// while goroutines wait in the global queue).
     ///
     /// Normally it goes to the back of the local queue. But when goroutines
     /// already wait in the global queue, typically the older part of an
