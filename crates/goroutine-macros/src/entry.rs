@@ -601,7 +601,9 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
             detect_deadlock: #detect_deadlock,
         }
     };
-    let call = if runner == "run_program" {
+    // The program's `main` takes no arguments; a function named `main` that
+    // does (in a module, say) keeps its signature and `run_program`.
+    let call = if runner == "run_program" && outer_sig.inputs.is_empty() {
         // The program's `main`: run as a goroutine on the workers when its
         // future is `Send`, else on this thread; chosen by method
         // resolution (see `__private::ProgramMain`). Its result becomes the

@@ -83,6 +83,10 @@ use proc_macro::TokenStream;
 ///   what one between any two goroutines does. The program's thread only
 ///   waits. Otherwise main runs on the program's own thread, beside the
 ///   workers, and every hand-off with it crosses threads.
+///   Running on the workers, main may move between worker threads at its
+///   `.await`s, like any goroutine: thread-locals, the thread's name (a
+///   panic reads "thread 'goroutine-worker-N' panicked") and APIs that
+///   need the process's main thread do not see the main thread there.
 /// - When `main` returns, no other goroutine starts; every goroutine still
 ///   alive is dropped and the worker threads are joined, as in Go.
 /// - If the main goroutine panics, the process exits at once with status 2

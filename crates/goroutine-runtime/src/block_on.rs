@@ -15,6 +15,7 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use crate::context;
+use crate::coop::{self, Budget};
 use crate::loom::lock_std as lock;
 use crate::runtime::Handle;
 use crate::scheduler::{check_deadlock, Shared};
@@ -216,16 +217,28 @@ pub fn park_on<F: Future>(future: F) -> F::Output {
     let mut cx = Context::from_waker(&n.waker);
     let mut future = pin!(future);
     loop {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+        // Unconstrained: on a worker this runs inside a goroutine's poll,
+        // whose spent budget would otherwise make every operation here
+        // yield, and re-polling would never refill it (a livelock).
+        let (poll, _) =
+            coop::with_budget(Budget::unconstrained(), || future.as_mut().poll(&mut cx));
+        if let Poll::Ready(v) = poll {
             return v;
         }
         n.notify.wait();
     }
 }
 
-/// Counts a main goroutine for `num_goroutines` and lists it for dumps
-/// while it runs; a proxy (`run_main_goroutine`'s wait) is neither counted
-/// nor listed, but still counts in `mains` for the deadlock check.
+// Relaxed on `mains` and `main_proxies` below: `num_goroutines` is a
+// snapshot, as Go's is. The deadlock check (`quiescent`) runs on a thread
+// counted in `mains` by its own earlier increment (program order), and
+// needs `mains == 1`; a `block_on` starting on another thread meanwhile
+// also shows in the check's thread census, and the check confirms itself
+// 5 ms later.
+
+/// Counts a main goroutine for `num_goroutines` (and in `mains`) and
+/// lists it for dumps while it runs. A proxy (`run_main_goroutine`'s wait)
+/// is counted by its `ProxyCount` instead, and not listed.
 struct MainGuard<'a> {
     handle: &'a Handle,
     meta: Arc<Meta>,
@@ -235,15 +248,10 @@ struct MainGuard<'a> {
 impl<'a> MainGuard<'a> {
     fn enter(handle: &'a Handle, meta: Arc<Meta>, proxy: bool) -> MainGuard<'a> {
         let shared = &handle.shared;
-        // Relaxed: statistics (see `Shared::num_goroutines`); the deadlock
-        // check reads `mains` only once every worker is parked, after the
-        // SeqCst handshakes of the idle protocol.
-        if proxy {
-            shared.main_proxies.fetch_add(1, Relaxed);
-        } else {
+        if !proxy {
             lock(&shared.main_goroutines).push(meta.clone());
+            shared.mains.fetch_add(1, Relaxed);
         }
-        shared.mains.fetch_add(1, Relaxed);
         MainGuard {
             handle,
             meta,
@@ -254,13 +262,34 @@ impl<'a> MainGuard<'a> {
 
 impl Drop for MainGuard<'_> {
     fn drop(&mut self) {
-        let shared = &self.handle.shared;
-        shared.mains.fetch_sub(1, Relaxed);
-        if self.proxy {
-            shared.main_proxies.fetch_sub(1, Relaxed);
-        } else {
+        if !self.proxy {
+            let shared = &self.handle.shared;
+            shared.mains.fetch_sub(1, Relaxed);
             lock(&shared.main_goroutines).retain(|m| !Arc::ptr_eq(m, &self.meta));
         }
+    }
+}
+
+/// Counts the thread that waits for a main goroutine on the workers: in
+/// `mains` (the deadlock check runs there) and in `main_proxies` (so that
+/// `num_goroutines` does not count it). Taken before the main goroutine is
+/// spawned, so that no poll of main sees one count without the other.
+struct ProxyCount<'a>(&'a Shared);
+
+impl<'a> ProxyCount<'a> {
+    fn enter(shared: &'a Shared) -> ProxyCount<'a> {
+        // `mains` first: a reader between the two sees one more, not one
+        // fewer (and main, not yet spawned, is not counted at all yet).
+        shared.mains.fetch_add(1, Relaxed);
+        shared.main_proxies.fetch_add(1, Relaxed);
+        ProxyCount(shared)
+    }
+}
+
+impl Drop for ProxyCount<'_> {
+    fn drop(&mut self) {
+        self.0.main_proxies.fetch_sub(1, Relaxed);
+        self.0.mains.fetch_sub(1, Relaxed);
     }
 }
 
@@ -297,6 +326,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let _count = ProxyCount::enter(&handle.shared);
     let main = MainTask {
         future: Box::pin(future),
         shared: handle.shared.clone(),
@@ -320,9 +350,11 @@ pub(crate) fn in_main_task() -> bool {
 }
 
 /// The main goroutine's future, marking its polls (`IN_MAIN_TASK`). When
-/// it returns, the runtime closes at once, before this worker or any
-/// other starts another goroutine: as in Go, no goroutine runs after main
-/// returns (the waiting thread then drops them all in `shutdown`).
+/// it returns, the runtime closes at once: no worker starts another
+/// goroutine after that (one already taken from a queue by another worker
+/// still gets its poll, as a goroutine running on another P does in Go
+/// until the process exits); the waiting thread then drops them all in
+/// `shutdown`.
 struct MainTask<F> {
     future: Pin<Box<F>>,
     shared: Arc<Shared>,
@@ -401,7 +433,10 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
         meta.set_running(shared.clock_ms());
         let main_poll = MainPoll::enter(shared);
         let abort = AbortOnPanic(&meta);
-        let poll = future.as_mut().poll(&mut cx);
+        // Unconstrained, as in `park_on`: a main goroutine on a worker may
+        // call `block_on` with its own budget spent.
+        let (poll, _) =
+            coop::with_budget(Budget::unconstrained(), || future.as_mut().poll(&mut cx));
         std::mem::forget(abort);
         drop(main_poll);
         let reason = wait::take_wait_reason();
@@ -414,6 +449,8 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
             // (see `Shared::main_rescued`).
             let rescued = lock(&shared.main_rescued).take();
             if let Some(task) = rescued {
+                // (Its wait, if it parks, is recorded by the goroutine's
+                // own poll: `Goroutine::poll`, off the workers.)
                 task.metadata().set_running(shared.clock_ms());
                 let main_poll = MainPoll::enter(shared);
                 task.run();

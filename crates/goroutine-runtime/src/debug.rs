@@ -16,9 +16,10 @@
 //! # });
 //! ```
 //!
-//! The listing covers every goroutine that has parked at least once (a
-//! goroutine enters the runtime's registry on its first `Pending`), which
-//! includes every goroutine that is waiting on something. Goroutines that
+//! The listing covers the main goroutine and every goroutine that has
+//! parked at least once (a goroutine enters the runtime's registry on its
+//! first `Pending`), which includes every goroutine that is waiting on
+//! something. Goroutines that
 //! have only ever been runnable or running are counted in the dump's last
 //! line rather than listed: keeping them out of the registry is what makes
 //! short-lived goroutines cheap.
@@ -70,7 +71,7 @@ pub struct GoroutineInfo {
 }
 
 /// The goroutines of the current runtime that have parked at least once,
-/// by id.
+/// and the main goroutine, by id (main first).
 ///
 /// # Examples
 ///
@@ -146,6 +147,8 @@ pub fn dump() -> String {
 
 pub(crate) fn dump_of(shared: &Shared) -> String {
     let list = goroutines_of(shared);
+    // Relaxed: see `goroutines_of`.
+    let main_task = shared.main_task_id.load(Relaxed);
     let mut s = String::new();
     for g in &list {
         let what = match (g.state, g.wait_reason) {
@@ -162,7 +165,9 @@ pub(crate) fn dump_of(shared: &Shared) -> String {
         if let Some(name) = &g.name {
             let _ = writeln!(s, "    name: {name}");
         }
-        let what = if g.is_main {
+        let what = if g.is_main && g.id.as_u64() == main_task {
+            "main goroutine, started at"
+        } else if g.is_main {
             "main goroutine, in block_on at"
         } else {
             "created at"

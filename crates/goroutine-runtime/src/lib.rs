@@ -123,8 +123,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// Yields to other goroutines: Go's `runtime.Gosched()`.
 ///
 /// A goroutine goes to the back of its worker's run queue (so does the
-/// main goroutine of `#[goroutine::main]`, which runs on a worker). A main
-/// goroutine of `block_on`, which runs on its own thread, queues behind
+/// main goroutine of `#[goroutine::main]` when it runs on a worker: its
+/// future is `Send`). A main goroutine of `block_on`, or a `main` that is
+/// not `Send`, runs on its own thread; it queues behind
 /// the goroutines it spawned, as Go's `Gosched` puts it behind its P's
 /// goroutines: it resumes once a worker has reached its place, so those
 /// goroutines get to run first. (On a runtime that cannot rescue a stuck

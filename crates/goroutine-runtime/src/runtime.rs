@@ -533,6 +533,8 @@ impl Runtime {
     ///
     /// When called from a goroutine (it would block a worker thread); use
     /// `.await` there, or call it from [`spawn_blocking`](crate::spawn_blocking).
+    /// The main goroutine of `#[goroutine::main]` may call it, as it could
+    /// from its own thread: it blocks that worker meanwhile.
     ///
     /// # Examples
     ///
@@ -659,9 +661,12 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        if context::on_worker() {
+        let index = self.handle.shared.index;
+        if context::with_worker(|w| w.is_some_and(|w| w.shared.index == index)) {
             // Dropping a runtime from one of its own goroutines would join
-            // the thread we run on; shut down without waiting instead.
+            // the thread we run on; shut down without waiting instead. (A
+            // worker of another runtime, such as a main goroutine on the
+            // workers dropping a runtime it built, waits as any thread.)
             self.shutdown(Some(Instant::now()));
         } else {
             self.shutdown(None);
@@ -808,8 +813,10 @@ impl Handle {
         let shared = &self.shared;
         let id = GoroutineId::from_u64(reserve_ids(1));
         let (task, handle) = task::new_task(shared.index, id, location, Kind::Goroutine, future);
-        // Relaxed: read by dumps only, which the spawn below orders after
-        // this for any dump taken by the main goroutine or its spawns.
+        // Relaxed: read by dumps and by `schedule` (to spot main among the
+        // monitor's wake-ups); the spawn below (the injector's push and the
+        // worker's pop) orders this store before any poll of main, so
+        // before any wake of it.
         shared.main_task_id.store(id.as_u64(), Relaxed);
         // Relaxed: a statistic (see shared.rs), as for any remote spawn.
         shared.external_live.fetch_add(1, Relaxed);
@@ -1201,6 +1208,15 @@ pub(crate) fn yield_main(waker: &Waker) -> bool {
     shared.push_main_yield(task);
     crate::block_on::note_main_yield();
     true
+}
+
+/// A goroutine's poll returned `Pending` off the workers (a rescued main
+/// goroutine): records its wait for dumps and deadlock reports. It is
+/// registered already (`spawn_main`).
+pub(crate) fn goroutine_parked_off_worker(meta: &Meta, reason: crate::wait::WaitReason) {
+    if let Some(shared) = shared_for(meta.runtime()) {
+        meta.set_waiting(reason, shared.clock_ms());
+    }
 }
 
 /// Schedules a `spawn_blocking` task on its runtime's pool.

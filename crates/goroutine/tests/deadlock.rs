@@ -40,8 +40,7 @@ fn unbuffered_send_with_no_receiver_is_reported_as_deadlock() {
     // The main goroutine is located at the user's `main`, not inside the
     // runtime that `#[goroutine::main]` expands to.
     assert!(
-        stderr
-            .contains("main goroutine, in block_on at crates/goroutine/examples/deadlock_send.rs"),
+        stderr.contains("main goroutine, started at crates/goroutine/examples/deadlock_send.rs"),
         "stderr: {stderr}"
     );
     assert!(!stdout.contains("unreachable"));

@@ -126,8 +126,65 @@ fn program_main_runs_like_gos_main() {
             goroutine::time::sleep(Duration::from_millis(30)).await;
             AFTER_SLEEP.fetch_add(1, SeqCst);
             STOP.store(true, SeqCst);
+            // Parked again after running on the waiting thread, main shows
+            // what it waits for (dumps and deadlock reports read it).
+            let (tx, rx) = goroutine::chan::bounded::<bool>(0);
+            goroutine::go!(async move {
+                let mut seen = false;
+                for _ in 0..2_000 {
+                    let list = goroutine::debug::goroutines();
+                    let main = list.iter().find(|g| g.is_main).expect("main is listed");
+                    if main.wait_reason == Some(goroutine::debug::WaitReason::ChanRecv) {
+                        seen = true;
+                        break;
+                    }
+                    goroutine::time::sleep(Duration::from_millis(1)).await;
+                }
+                tx.send(seen).await.unwrap();
+            });
+            assert!(rx.recv().await.unwrap(), "main's wait was not recorded");
         }))
             .run_program();
     });
     assert_eq!(AFTER_SLEEP.load(SeqCst), 1);
+
+    // From main on the workers, `block_on` and `*_blocking` calls run with
+    // no coop budget of their own to spend: past 128 operations they used
+    // to yield forever.
+    within_20s(|| {
+        (&&ProgramMain::new(config(1), async {
+            let (tx, rx) = goroutine::chan::unbounded::<u32>();
+            goroutine::block_on(async {
+                for i in 0..1_000 {
+                    tx.send(i).await.unwrap();
+                }
+            });
+            for i in 0..1_000 {
+                tx.send_blocking(i).unwrap();
+            }
+            assert_eq!(rx.len(), 2_000);
+        }))
+            .run_program();
+    });
+
+    // A runtime main builds and drops is shut down and waited for, as from
+    // any thread (not as a runtime dropped by its own goroutine).
+    static NESTED_DONE: AtomicBool = AtomicBool::new(false);
+    (&&ProgramMain::new(config(1), async {
+        let rt = goroutine::runtime::Builder::new()
+            .workers(1)
+            .build()
+            .unwrap();
+        rt.spawn(async {
+            std::thread::sleep(Duration::from_millis(20));
+            NESTED_DONE.store(true, SeqCst);
+        });
+        std::thread::sleep(Duration::from_millis(5));
+        drop(rt);
+        assert!(
+            NESTED_DONE.load(SeqCst),
+            "the dropped runtime was not waited for"
+        );
+    }))
+        .run_program();
 }

@@ -53,12 +53,20 @@ impl<F: Future> Future for Goroutine<'_, F> {
         std::mem::forget(guard);
         if poll.is_pending() {
             let reason = wait::take_wait_reason();
-            context::with_worker(|w| match w {
-                Some(w) if w.owns(meta) => w.goroutine_parked(meta, reason, cx.waker()),
-                // Goroutines are only polled by their own runtime's workers
-                // (and blocking tasks never return `Pending`).
-                _ => {}
+            let parked = context::with_worker(|w| match w {
+                Some(w) if w.owns(meta) => {
+                    w.goroutine_parked(meta, reason, cx.waker());
+                    true
+                }
+                _ => false,
             });
+            if !parked {
+                // Goroutines are polled by their own runtime's workers,
+                // except a main goroutine that its waiting thread runs
+                // while every worker is stuck (`Shared::main_rescued`);
+                // blocking tasks never return `Pending`.
+                crate::runtime::goroutine_parked_off_worker(meta, reason);
+            }
         }
         poll
     }
