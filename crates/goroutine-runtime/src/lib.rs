@@ -367,7 +367,11 @@ pub mod __private {
     /// paths (100,000 unbuffered receives in main: about 30 times faster
     /// than from main's own thread). A future that is not `Send` (it holds
     /// an `Rc` across an `.await`, say) falls through to [`MainOnThread`],
-    /// [`run_program`] on the program's thread. Either way main's result
+    /// [`run_program`] on the program's thread. (The choice needs rustc to
+    /// know the future's `Send`-ness while it checks the caller: it does
+    /// for the future of another item, such as the expansion's nested
+    /// `async fn`, not yet for an `async` block in the same function, which
+    /// then fails to compile if it is not `Send`.) Either way main's result
     /// is turned into the process's exit code by `Termination`, which for
     /// an `Err` prints `Error: {err:?}` as Rust's own `main` does; so a
     /// result need not be `Send` to come back from a worker.
