@@ -471,16 +471,23 @@ impl Worker {
         if self.shared.is_closed() {
             return drop(task);
         }
-        if self.firing_timers.get() && self.shared.inject.is_empty() {
-            if let Some(prev) = self.remote().lifo.put(task) {
-                self.push_back(prev, false);
-            }
-        } else if self.in_driver.get() {
+        // A timer's wake-up takes the LIFO slot too (see `firing_timers`),
+        // unless goroutines wait in the global queue.
+        let timer_next = self.firing_timers.get() && self.shared.inject.is_empty();
+        if self.in_driver.get() && !timer_next {
             self.schedule_from_driver(task);
         } else if is_yield {
             self.push_back(task, false);
-        } else if let Some(prev) = self.remote().lifo.put(task) {
-            self.push_back(prev, false);
+        } else {
+            self.put_next(task, false);
+        }
+    }
+
+    /// Puts `task` in the LIFO slot (Go's `runnext`); the one there goes
+    /// to the back of the queue (`new`: see `push_back`).
+    fn put_next(&self, task: Runnable, new: bool) {
+        if let Some(prev) = self.remote().lifo.put(task) {
+            self.push_back(prev, new);
         }
     }
 
@@ -517,9 +524,7 @@ impl Worker {
     pub(crate) fn spawn_local_next(&self, task: Runnable) {
         self.add_live(1);
         task.metadata().set_runnable(self.shared.clock_ms());
-        if let Some(prev) = self.remote().lifo.put(task) {
-            self.push_back(prev, true);
-        }
+        self.put_next(task, true);
     }
 
     /// A fresh goroutine id, from this worker's batch.
