@@ -140,33 +140,44 @@ fn durations_of_days_do_not_overflow() {
     });
 }
 
+/// Runs `rounds` two-timer races of a parked `select!`. Each round returns
+/// whether its select parked well before the deadlines, and whether the
+/// arm Go would pick won. Only rounds that parked in time count: on a
+/// machine too loaded for that, both arms may be ready at once and the
+/// choice is rightly random. Asserts Go's arm won every counted round, and
+/// that some round counted.
+async fn gos_arm_wins_when_parked_in_time<Fut>(rounds: usize, mut round: impl FnMut() -> Fut)
+where
+    Fut: Future<Output = (bool, bool)>,
+{
+    let mut parked_in_time = 0;
+    for _ in 0..rounds {
+        let (in_time, gos_arm) = round().await;
+        if in_time {
+            parked_in_time += 1;
+            assert!(gos_arm, "the later deadline's arm was handed first");
+        }
+    }
+    assert!(parked_in_time > 0, "never parked before the deadline");
+}
+
 /// Go fires equal deadlines in creation order, and a parked `select` is
 /// handed the first: `a, b := After(d), After(d); select { <-a | <-b }`
 /// picks `a` every time.
 #[test]
 fn a_parked_select_gets_the_first_made_of_two_equal_timers() {
-    rt().block_on(async {
+    rt().block_on(gos_arm_wins_when_parked_in_time(40, || async {
         let d = Duration::from_millis(3);
-        let mut parked_in_time = 0;
-        for _ in 0..40 {
-            let made = Instant::now();
-            let a = time::after(d);
-            let b = time::after(d);
-            // Counted only if the select parks well before the deadline;
-            // on a machine too loaded for that, both may be ready at once
-            // and the choice is rightly random.
-            let in_time = made.elapsed() < d / 3;
-            let first = goroutine::select! {
-                _ = a.recv() => true,
-                _ = b.recv() => false,
-            };
-            if in_time {
-                parked_in_time += 1;
-                assert!(first, "the later timer's channel was handed first");
-            }
-        }
-        assert!(parked_in_time > 0, "never parked before the deadline");
-    });
+        let made = Instant::now();
+        let a = time::after(d);
+        let b = time::after(d);
+        let in_time = made.elapsed() < d / 3;
+        let first = goroutine::select! {
+            _ = a.recv() => true,
+            _ = b.recv() => false,
+        };
+        (in_time, first)
+    }));
 }
 
 /// A ticker's second tick (re-armed when the first fired) and a timer made
@@ -175,27 +186,20 @@ fn a_parked_select_gets_the_first_made_of_two_equal_timers() {
 /// book's heartbeat example depends on it).
 #[test]
 fn a_parked_select_gets_the_earlier_deadline_within_one_tick() {
-    rt().block_on(async {
+    rt().block_on(gos_arm_wins_when_parked_in_time(20, || async {
         let period = Duration::from_millis(4);
-        let mut parked_in_time = 0;
-        for _ in 0..20 {
-            let ticker = Ticker::new(period);
-            let made = Instant::now();
-            // 50 µs later than the second tick: inside one 125 µs wheel tick.
-            let work = Timer::new(2 * period - made.elapsed() + Duration::from_micros(50));
-            ticker.receiver().recv().await.unwrap();
-            let in_time = made.elapsed() < period + period / 3;
-            let tick_first = goroutine::select! {
-                _ = ticker.receiver().recv() => true,
-                _ = work.receiver().recv() => false,
-            };
-            if in_time {
-                parked_in_time += 1;
-                assert!(tick_first, "the later deadline was handed first");
-            }
-        }
-        assert!(parked_in_time > 0, "never parked before the deadline");
-    });
+        let ticker = Ticker::new(period);
+        let made = Instant::now();
+        // 50 µs later than the second tick: inside one 125 µs wheel tick.
+        let work = Timer::new(2 * period - made.elapsed() + Duration::from_micros(50));
+        ticker.receiver().recv().await.unwrap();
+        let in_time = made.elapsed() < period + period / 3;
+        let tick_first = goroutine::select! {
+            _ = ticker.receiver().recv() => true,
+            _ = work.receiver().recv() => false,
+        };
+        (in_time, tick_first)
+    }));
 }
 
 #[test]
