@@ -6,18 +6,23 @@ use std::sync::Arc;
 use goroutine::context::ContextError;
 use goroutine::sync::{ErrGroup, Semaphore};
 
-// errgroup: TestZeroGroup. Goroutines run one at a time (a wait after each
-// `go`); Go's Wait returns the first error every time, forever. So does
-// ours for error types it can copy (here u32).
-#[goroutine::test(workers = 2)]
-async fn every_wait_returns_the_first_error_as_in_go() {
-    let group = ErrGroup::<u32>::new();
-    let errs = [None, Some(1), None, Some(1), Some(2)];
+/// errgroup's TestZeroGroup sequence: goroutines failing with none, 1,
+/// none, 1, 2 (as `error(n)`), one at a time, a wait after each `go`.
+async fn wait_after_each_go<E: Send + 'static>(error: fn(u32) -> E) -> Vec<Result<(), E>> {
+    let group = ErrGroup::<E>::new();
     let mut results = Vec::new();
-    for err in errs {
-        group.go(async move { err.map_or(Ok(()), Err) });
+    for err in [None, Some(1), None, Some(1), Some(2)] {
+        group.go(async move { err.map_or(Ok(()), |e| Err(error(e))) });
         results.push(group.clone().wait().await);
     }
+    results
+}
+
+// errgroup: TestZeroGroup. Go's Wait returns the first error every time,
+// forever. So does ours for error types it can copy (here u32).
+#[goroutine::test(workers = 2)]
+async fn every_wait_returns_the_first_error_as_in_go() {
+    let results = wait_after_each_go(|e| e).await;
     assert_eq!(results, [Ok(()), Err(1), Err(1), Err(1), Err(1)]);
 }
 
@@ -28,13 +33,7 @@ struct Failed(u32);
 
 #[goroutine::test(workers = 2)]
 async fn an_error_that_cannot_be_copied_goes_to_one_wait_then_the_next_is_recorded() {
-    let group = ErrGroup::<Failed>::new();
-    let errs = [None, Some(1), None, Some(1), Some(2)];
-    let mut results = Vec::new();
-    for err in errs {
-        group.go(async move { err.map_or(Ok(()), |e| Err(Failed(e))) });
-        results.push(group.clone().wait().await);
-    }
+    let results = wait_after_each_go(Failed).await;
     assert_eq!(
         results,
         [
