@@ -290,6 +290,24 @@ pub mod __private {
         build_with_stack(config, name, on_deadlock, None)
     }
 
+    /// The runtime of a `#[goroutine::main]` function, made the global one
+    /// until [`leave_main`]; returns it and the global one it replaced.
+    fn enter_main(
+        config: EntryConfig,
+        stack_size: Option<usize>,
+    ) -> (crate::runtime::Runtime, Option<crate::runtime::Handle>) {
+        let rt = build_with_stack(config, "goroutine-worker", DeadlockAction::Exit, stack_size);
+        let previous = install_global(Some(rt.handle()));
+        (rt, previous)
+    }
+
+    /// Puts the previous global runtime back, and ends `rt`'s goroutines
+    /// without waiting long for threads stuck in blocking code.
+    fn leave_main(rt: crate::runtime::Runtime, previous: Option<crate::runtime::Handle>) {
+        install_global(previous);
+        rt.shutdown_timeout(Duration::from_millis(100));
+    }
+
     fn build_with_stack(
         config: EntryConfig,
         name: &str,
@@ -314,11 +332,9 @@ pub mod __private {
     /// in blocking code.
     #[track_caller]
     pub fn run_main<F: Future>(config: EntryConfig, future: F) -> F::Output {
-        let rt = build(config, "goroutine-worker", DeadlockAction::Exit);
-        let previous = install_global(Some(rt.handle()));
+        let (rt, previous) = enter_main(config, None);
         let out = rt.block_on(future);
-        install_global(previous);
-        rt.shutdown_timeout(Duration::from_millis(100));
+        leave_main(rt, previous);
         out
     }
 
@@ -341,13 +357,11 @@ pub mod __private {
                 }
             }
         }
-        let rt = build(config, "goroutine-worker", DeadlockAction::Exit);
-        let previous = install_global(Some(rt.handle()));
+        let (rt, previous) = enter_main(config, None);
         let exit_on_panic = ExitOnPanic;
         let out = rt.block_on(future);
         std::mem::forget(exit_on_panic);
-        install_global(previous);
-        rt.shutdown_timeout(Duration::from_millis(100));
+        leave_main(rt, previous);
         out
     }
 
@@ -424,13 +438,7 @@ pub mod __private {
             // Main runs on a worker now: give the workers the stack a
             // program's main thread has on Linux (8 MiB, reserved, not
             // committed), so recursion that worked in `main` still does.
-            let rt = build_with_stack(
-                self.config,
-                "goroutine-worker",
-                DeadlockAction::Exit,
-                Some(MAIN_STACK),
-            );
-            let previous = install_global(Some(rt.handle()));
+            let (rt, previous) = enter_main(self.config, Some(MAIN_STACK));
             let handle = rt.handle();
             let out =
                 crate::block_on::run_main_goroutine(&handle, async move { future.await.report() });
@@ -442,8 +450,7 @@ pub mod __private {
                 // happen: nothing aborts it, and shutdown comes after.)
                 Err(_) => std::process::exit(2),
             };
-            install_global(previous);
-            rt.shutdown_timeout(Duration::from_millis(100));
+            leave_main(rt, previous);
             code
         }
     }
