@@ -85,6 +85,8 @@ impl<T> Receiver<T> {
             .stream_key
             .swap(NIL, std::sync::atomic::Ordering::Relaxed);
         if key != NIL && !self.chan.reclaim_handed(key) {
+            // Relaxed: the key is only an index; the slot it names is read
+            // and changed under the channel lock, which orders the rest.
             self.stream_key
                 .store(key, std::sync::atomic::Ordering::Relaxed);
         }
