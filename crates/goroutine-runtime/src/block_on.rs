@@ -336,20 +336,18 @@ where
     run_as(handle, join, Some(id))
 }
 
-thread_local! {
-    /// True while this thread (a worker) polls a main goroutine that runs
-    /// on the workers: a `block_on` from there is allowed, as it was from
-    /// main's own thread (see `run_as`).
-    static IN_MAIN_TASK: Cell<bool> = const { Cell::new(false) };
+/// Marks (or unmarks) the worker this thread runs, if any, as polling the
+/// main goroutine (`Worker::polling_main`). Off the workers (a rescued
+/// main on its waiting thread) there is nothing to mark.
+fn mark_polling_main(on: bool) {
+    context::with_worker(|w| {
+        if let Some(w) = w {
+            w.polling_main.set(on);
+        }
+    });
 }
 
-/// True while this worker polls the main goroutine of
-/// `run_main_goroutine`.
-pub(crate) fn in_main_task() -> bool {
-    IN_MAIN_TASK.get()
-}
-
-/// The main goroutine's future, marking its polls (`IN_MAIN_TASK`). When
+/// The main goroutine's future, marking its polls (`Worker::polling_main`). When
 /// it returns, the runtime closes at once: no worker starts another
 /// goroutine after that (one already taken from a queue by another worker
 /// still gets its poll, as a goroutine running on another P does in Go
@@ -368,10 +366,10 @@ impl<F: Future> Future for MainTask<F> {
         struct Unmark;
         impl Drop for Unmark {
             fn drop(&mut self) {
-                IN_MAIN_TASK.set(false);
+                mark_polling_main(false);
             }
         }
-        IN_MAIN_TASK.set(true);
+        mark_polling_main(true);
         let _unmark = Unmark;
         let poll = self.future.as_mut().poll(cx);
         if poll.is_ready() {
@@ -407,7 +405,7 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
     // (say, a helper under `#[goroutine::main]`): it blocks its worker, as
     // a `*_blocking` call does, and the monitor hands that worker's queue
     // to others meanwhile. Any other goroutine gets the panic.
-    if context::on_worker() && !IN_MAIN_TASK.get() {
+    if context::with_worker(|w| w.is_some_and(|w| !w.polling_main.get())) {
         panic!(
             "goroutine: block_on called from inside a goroutine. It would block a worker \
              thread, and can deadlock the runtime. Use `.await` instead, or call block_on from \

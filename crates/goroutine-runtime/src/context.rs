@@ -24,11 +24,6 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&Worker>) -> R) -> R {
     f(unsafe { p.as_ref() })
 }
 
-/// True on a worker thread.
-pub(crate) fn on_worker() -> bool {
-    with_worker(|w| w.is_some())
-}
-
 /// Marks this thread as running `worker` until the guard drops.
 pub(crate) fn set_worker(worker: &Worker) -> WorkerGuard<'_> {
     let prev = WORKER.with(|w| w.replace(worker));

@@ -768,7 +768,7 @@ impl Handle {
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
-                if crate::block_on::in_main_task() {
+                if w.polling_main.get() {
                     // `go` in main: Go puts it in main's P's `runnext`, so
                     // once main blocks the newest spawn runs first, then
                     // the others in order (the Tour prints "-5 17 12").
