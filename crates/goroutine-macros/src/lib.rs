@@ -88,7 +88,13 @@ use proc_macro::TokenStream;
 ///   panic reads "thread 'goroutine-worker-N' panicked") and APIs that
 ///   need the process's main thread do not see the main thread there.
 /// - When `main` returns, no other goroutine starts; every goroutine still
-///   alive is dropped and the worker threads are joined, as in Go.
+///   alive is dropped and the worker threads are joined, as in Go. Go's
+///   exit waits for nothing, so neither does this wait for what cannot
+///   end: a worker whose poll has not ended for 10 ms (a goroutine
+///   computing, or blocking its thread, without an `.await`), or a
+///   `spawn_blocking` closure still running 10 ms after `main` returned.
+///   The process exits with those threads still running (at most 100 ms
+///   after `main` returned in any case).
 /// - If the main goroutine panics, the process exits at once with status 2
 ///   (the panic message printed as usual), as an unrecovered panic does in
 ///   Go, rather than with Rust's 101.
@@ -123,6 +129,10 @@ use proc_macro::TokenStream;
 ///     assert_eq!(double_in_goroutine(21), 42);
 /// }
 /// ```
+///
+/// The body runs on the calling thread, as `goroutine::block_on` runs it.
+/// When it returns, the runtime ends as `main`'s does: threads stuck in a
+/// poll or a blocking closure are left running, detached.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::main(args.into(), item.into()).into()
@@ -168,6 +178,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// new runtime. Do not add `#[test]` yourself: it would register the test
 /// twice, so it is a compile error. The function must be `async` and take
 /// no arguments.
+///
+/// Unlike a program's `main`, the body stays on the test's own thread (as
+/// `goroutine::block_on` runs it), where the test harness captures what it
+/// prints; the goroutines it starts run on the runtime's workers.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::test(args.into(), item.into()).into()

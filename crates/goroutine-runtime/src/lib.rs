@@ -290,6 +290,11 @@ pub mod __private {
         build_with_stack(config, name, on_deadlock, None)
     }
 
+    /// How long a program's exit waits for a worker stuck in one poll, and
+    /// for running blocking closures: the monitor's default blocking
+    /// threshold, the time after which it too calls a poll blocked.
+    const EXIT_GRACE: Duration = Duration::from_millis(10);
+
     /// The runtime of a `#[goroutine::main]` function, made the global one
     /// until [`leave_main`]; returns it and the global one it replaced.
     fn enter_main(
@@ -302,10 +307,11 @@ pub mod __private {
     }
 
     /// Puts the previous global runtime back, and ends `rt`'s goroutines
-    /// without waiting long for threads stuck in blocking code.
+    /// as Go's exit does: without waiting for threads stuck in a poll or in
+    /// blocking code (after `EXIT_GRACE`), and never longer than 100 ms.
     fn leave_main(rt: crate::runtime::Runtime, previous: Option<crate::runtime::Handle>) {
         install_global(previous);
-        rt.shutdown_timeout(Duration::from_millis(100));
+        rt.shutdown_for_exit(Duration::from_millis(100), EXIT_GRACE);
     }
 
     fn build_with_stack(

@@ -610,21 +610,38 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_millis(10)); // does not wait 200 ms
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Instant::now().checked_add(timeout));
+        self.shutdown(Instant::now().checked_add(timeout), None);
     }
 
-    fn shutdown(&mut self, deadline: Option<Instant>) {
+    /// Shuts down as a program's exit does: waits at most `timeout`, and
+    /// not at all for a worker stuck in one poll for `grace` (a goroutine
+    /// computing or blocking without an `.await`, which nothing can stop),
+    /// nor for blocking closures still running `grace` after the close.
+    ///
+    /// Go's program exit waits for nothing; this still lets every goroutine
+    /// that can be dropped be dropped, so destructors run, without keeping
+    /// a finished program alive for threads that will not end.
+    pub(crate) fn shutdown_for_exit(mut self, timeout: Duration, grace: Duration) {
+        self.shutdown(Instant::now().checked_add(timeout), Some(grace));
+    }
+
+    /// `grace`: see [`shutdown_for_exit`](Self::shutdown_for_exit).
+    fn shutdown(&mut self, deadline: Option<Instant>, grace: Option<Duration>) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
         let shared = &self.handle.shared;
         // 1. Close.
         shared.close();
+        let closed_at = Instant::now();
         let _enter = context::enter(self.handle.clone());
         // 2. Workers leave their loops and drain their own queues.
         shared.unpark_all();
         let _ = shared.monitor.parker.unpark();
-        let all_exited = shared.threads.wait(deadline);
+        let all_exited = match grace {
+            None => shared.threads.wait(deadline),
+            Some(grace) => wait_unless_stuck(shared, deadline, grace),
+        };
         for h in std::mem::take(&mut *lock(&shared.thread_handles)) {
             if all_exited || h.is_finished() {
                 let _ = h.join();
@@ -652,10 +669,60 @@ impl Runtime {
             }
         }
         // 4. The blocking pool.
+        let deadline = match grace {
+            Some(grace) => earlier(deadline, closed_at.checked_add(grace)),
+            None => deadline,
+        };
         shared.blocking.shutdown(deadline);
         if all_exited {
             table::remove(shared.index);
         }
+    }
+}
+
+/// Waits, as `ThreadSet::wait` does, for the threads of a closed runtime to
+/// exit, but gives up (false) once each thread still alive is a worker
+/// whose poll has not changed for `grace`.
+fn wait_unless_stuck(shared: &Shared, deadline: Option<Instant>, grace: Duration) -> bool {
+    const STEP: Duration = Duration::from_millis(1);
+    // Per worker slot: the last `poll_seq` seen, and since when.
+    let mut seen: Vec<(u64, Instant)> = Vec::with_capacity(shared.remotes.len());
+    loop {
+        let step = Instant::now().checked_add(STEP);
+        if shared.threads.wait(earlier(deadline, step)) {
+            return true;
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return false;
+        }
+        let mut stuck = 0;
+        for (i, remote) in shared.remotes.iter().enumerate() {
+            // Relaxed: a sample, as the monitor takes it; a stale value
+            // only makes this wait another step.
+            let seq = remote.poll_seq.load(Relaxed);
+            match seen.get_mut(i) {
+                None => seen.push((seq, now)),
+                Some(last) if last.0 != seq => *last = (seq, now),
+                Some(&mut (_, since)) => {
+                    // Odd: inside a poll.
+                    if seq % 2 == 1 && now - since >= grace {
+                        stuck += 1;
+                    }
+                }
+            }
+        }
+        if stuck > 0 && shared.threads.live() <= stuck {
+            return false;
+        }
+    }
+}
+
+/// The earlier of two deadlines, `None` meaning "never".
+fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -667,9 +734,9 @@ impl Drop for Runtime {
             // the thread we run on; shut down without waiting instead. (A
             // worker of another runtime, such as a main goroutine on the
             // workers dropping a runtime it built, waits as any thread.)
-            self.shutdown(Some(Instant::now()));
+            self.shutdown(Some(Instant::now()), None);
         } else {
-            self.shutdown(None);
+            self.shutdown(None, None);
         }
     }
 }
@@ -1281,5 +1348,71 @@ pub(crate) fn abort_goroutine(meta: &Meta) {
         .and_then(|slot| shared.registry.waker_of(slot, meta));
     if let Some(w) = waker {
         w.wake();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::mpsc;
+
+    /// Holds its thread until `release` is dropped, or for 20 s (should a
+    /// shutdown wait for it), then sets `ended`.
+    fn hold(release: &mpsc::Receiver<()>, ended: &AtomicBool) {
+        let _ = release.recv_timeout(Duration::from_secs(20));
+        ended.store(true, SeqCst);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "holds real threads for the grace period")]
+    fn exit_does_not_wait_for_a_stuck_poll_or_blocking_closure() {
+        let rt = Builder::new().workers(1).build().unwrap();
+        let (started_tx, started) = mpsc::channel();
+        let (release_poll, held_poll) = mpsc::channel::<()>();
+        let (release_closure, held_closure) = mpsc::channel::<()>();
+        let poll_ended = Arc::new(AtomicBool::new(false));
+        let closure_ended = Arc::new(AtomicBool::new(false));
+        let (s, e) = (started_tx.clone(), poll_ended.clone());
+        rt.spawn(async move {
+            s.send(()).unwrap();
+            hold(&held_poll, &e);
+        });
+        let e = closure_ended.clone();
+        rt.spawn_blocking(move || {
+            started_tx.send(()).unwrap();
+            hold(&held_closure, &e);
+        });
+        started.recv().unwrap();
+        started.recv().unwrap();
+        rt.shutdown_for_exit(Duration::from_secs(60), Duration::from_millis(10));
+        // (Either wait would last 20 s and so see both end.)
+        let ended = (poll_ended.load(SeqCst), closure_ended.load(SeqCst));
+        assert_eq!(
+            ended,
+            (false, false),
+            "exit waited for a stuck poll or a running blocking closure"
+        );
+        drop((release_poll, release_closure));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "holds real threads for a while")]
+    fn exit_waits_for_a_poll_that_ends_within_the_grace() {
+        let rt = Builder::new().workers(1).build().unwrap();
+        let (started_tx, started) = mpsc::channel();
+        let ended = Arc::new(AtomicBool::new(false));
+        let e = ended.clone();
+        rt.spawn(async move {
+            started_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+            e.store(true, SeqCst);
+        });
+        started.recv().unwrap();
+        rt.shutdown_for_exit(Duration::from_secs(60), Duration::from_secs(10));
+        assert!(
+            ended.load(SeqCst),
+            "exit did not wait for a poll in progress"
+        );
     }
 }
