@@ -1,11 +1,13 @@
 //! `ErrGroup<E>`: `golang.org/x/sync/errgroup`.
 //!
 //! A [`WaitGroup`] counts the group's goroutines; the first error (and the
-//! first panic) is kept under a small mutex; an optional [`Semaphore`]
-//! bounds how many run at once; an optional [`CancelFunc`] cancels the
-//! group's context on the first failure and when `wait` returns.
+//! first panic) is kept under a small mutex; an optional limit bounds how
+//! many run at once, holding back (in `go` order) the work that finds it
+//! full; an optional [`CancelFunc`] cancels the group's context on the
+//! first failure and when `wait` returns.
 
 use std::any::Any;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -15,7 +17,6 @@ use std::task::{Context as TaskContext, Poll};
 use crate::context::{self, CancelFunc, Context};
 use crate::loom::lock_std as lock;
 use crate::loom::std_sync::{Arc, Mutex};
-use crate::semaphore::{OwnedSemaphorePermit, Semaphore};
 use crate::waitgroup::WaitGroup;
 
 /// A group of goroutines working on parts of one task; waiting on it
@@ -73,8 +74,23 @@ struct Inner<E> {
     wg: WaitGroup,
     failure: Mutex<Failure<E>>,
     cancel: Option<CancelFunc>,
-    limit: Mutex<Option<Arc<Semaphore>>>,
+    limit: Mutex<Limit<E>>,
 }
+
+/// Go's `SetLimit` and the token channel behind it.
+struct Limit<E> {
+    /// At most this many members run at once; `None`: no limit.
+    max: Option<usize>,
+    /// Members started under a limit and not finished: Go's `len(g.sem)`.
+    active: usize,
+    /// Work that found the group full, in `go` order: what Go's callers
+    /// blocked in `Go` would start. A member that finishes starts the
+    /// first in its place.
+    queued: VecDeque<Member<E>>,
+}
+
+/// The future of a member that waits for a slot.
+type Member<E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send>>;
 
 struct Failure<E> {
     /// The first error, until a `wait` takes it; the next error after
@@ -152,7 +168,11 @@ impl<E: Send + 'static> ErrGroup<E> {
                     panic: None,
                 }),
                 cancel,
-                limit: Mutex::new(None),
+                limit: Mutex::new(Limit {
+                    max: None,
+                    active: 0,
+                    queued: VecDeque::new(),
+                }),
             }),
         }
     }
@@ -161,9 +181,9 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// group's error if it is the first; with a context, the first error
     /// cancels it.
     ///
-    /// Never blocks. With a limit set, the new goroutine starts at once but
-    /// waits (as a parked goroutine, in `go` order) for a free slot before
-    /// polling `future`.
+    /// Never blocks. With a limit set and every slot taken, `future` waits
+    /// in the group, in `go` order, and its goroutine starts when a member
+    /// finishes (see [`set_limit`](ErrGroup::set_limit)).
     ///
     /// # Examples
     ///
@@ -183,8 +203,20 @@ impl<E: Send + 'static> ErrGroup<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        let slot = lock(&self.inner.limit).clone().map(Slot::Wait);
-        self.spawn_member(future, slot);
+        let mut limit = lock(&self.inner.limit);
+        match limit.max {
+            None => {
+                drop(limit);
+                Inner::spawn_member(&self.inner, future, false);
+            }
+            Some(max) if limit.active < max => {
+                limit.active += 1;
+                drop(limit);
+                Inner::spawn_member(&self.inner, future, true);
+            }
+            // Full: a member is active (max >= 1) and will start it.
+            Some(_) => limit.queued.push_back(Box::pin(future)),
+        }
     }
 
     /// Runs `future` in a new goroutine of the group only if that stays
@@ -211,33 +243,41 @@ impl<E: Send + 'static> ErrGroup<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        let limit = lock(&self.inner.limit).clone();
-        let slot = match limit {
-            None => None,
-            Some(sem) => match sem.try_acquire_many_owned(1) {
-                Some(permit) => Some(Slot::Held(permit)),
-                None => return false,
-            },
+        let mut limit = lock(&self.inner.limit);
+        let limited = match limit.max {
+            None => false,
+            Some(max) if limit.active < max => {
+                limit.active += 1;
+                true
+            }
+            Some(_) => return false,
         };
-        self.spawn_member(future, slot);
+        drop(limit);
+        Inner::spawn_member(&self.inner, future, limited);
         true
     }
 
     /// Limits the group to `n` goroutines running their future at once
     /// (Go's `SetLimit`).
     ///
-    /// Go's `Go` blocks its caller while the group is full; `go` here cannot
-    /// block (it is not async), so the goroutine it spawns waits for a slot
-    /// instead, and slots are handed out in `go` order. Each waiting
-    /// goroutine costs its future's memory; to hold back the producer as Go
-    /// does, use [`try_go`](ErrGroup::try_go) or a [`Semaphore`] of your own.
+    /// Go's `Go` blocks its caller while the group is full, and starts the
+    /// goroutine once a member finishes. `go` here cannot block (it is not
+    /// async), so it returns at once and leaves the future waiting in the
+    /// group instead; when a member finishes, the oldest waiting future
+    /// starts in its goroutine's place. So the goroutines start in `go`
+    /// order and no more of them exist at once than Go would have (what
+    /// differs: the caller goes on before they start). Each waiting future
+    /// costs its memory, boxed; to hold back the producer as Go does, use
+    /// [`try_go`](ErrGroup::try_go) or a [`Semaphore`](crate::Semaphore) of your own.
     ///
     /// # Panics
     ///
     /// - If `n` is 0: nothing could ever run ("errgroup: limit must be at
     ///   least 1"; Go would block forever).
-    /// - If goroutines of the group are still active, as in Go: "errgroup:
-    ///   modify limit while N goroutines in the group are still active".
+    /// - If goroutines started under the previous limit are still active,
+    ///   as in Go: "errgroup: modify limit while N goroutines in the group
+    ///   are still active". (Goroutines started with no limit do not count,
+    ///   as in Go.)
     ///
     /// # Examples
     ///
@@ -265,16 +305,18 @@ impl<E: Send + 'static> ErrGroup<E> {
     pub fn set_limit(&self, n: usize) {
         assert!(n > 0, "errgroup: limit must be at least 1");
         let mut limit = lock(&self.inner.limit);
-        let active = self.inner.wg.count();
+        let active = limit.active;
         if active != 0 {
+            drop(limit);
             panic!(
                 "errgroup: modify limit while {active} goroutines in the group are still active"
             );
         }
-        *limit = Some(Arc::new(Semaphore::new(n)));
+        limit.max = Some(n);
     }
 
-    /// Removes the limit (Go's `SetLimit(-1)`).
+    /// Removes the limit (Go's `SetLimit(-1)`). Work already waiting for a
+    /// slot still starts as members finish, as Go's blocked callers do.
     ///
     /// # Examples
     ///
@@ -284,7 +326,7 @@ impl<E: Send + 'static> ErrGroup<E> {
     /// group.remove_limit();
     /// ```
     pub fn remove_limit(&self) {
-        *lock(&self.inner.limit) = None;
+        lock(&self.inner.limit).max = None;
     }
 
     /// Waits for every goroutine of the group (including ones added while
@@ -344,26 +386,44 @@ impl<E: Send + 'static> ErrGroup<E> {
             None => Ok(()),
         }
     }
+}
 
-    fn spawn_member<F>(&self, future: F, slot: Option<Slot>)
+impl<E: Send + 'static> Inner<E> {
+    /// Spawns a member goroutine running `future`; `limited`: it holds one
+    /// of the limit's slots, which it hands on when it finishes.
+    fn spawn_member<F>(this: &Arc<Inner<E>>, future: F, limited: bool)
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        let inner = self.inner.clone();
+        let inner = this.clone();
         // `go` adds one and calls `done` when the goroutine ends, even if it
-        // is dropped unfinished; the slot is released before that.
-        drop(self.inner.wg.go(async move {
-            let _permit = match slot {
-                None => None,
-                Some(Slot::Held(permit)) => Some(permit),
-                Some(Slot::Wait(sem)) => Some(sem.acquire_many_owned(1).await),
-            };
+        // is dropped unfinished. The slot is handed on before that, so the
+        // count stays above zero while work waits (Go's `done` also frees
+        // the token first). A member dropped unfinished (at shutdown) hands
+        // nothing on.
+        drop(this.wg.go(async move {
             match (CatchUnwind { future }).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => inner.fail(Some(err), None),
                 Err(payload) => inner.fail(None, Some(payload)),
             }
+            if limited {
+                Inner::hand_on_slot(&inner);
+            }
         }));
+    }
+
+    /// A member under the limit finished: its slot goes to the oldest
+    /// waiting work, or back to the limit.
+    fn hand_on_slot(this: &Arc<Inner<E>>) {
+        let mut limit = lock(&this.limit);
+        match limit.queued.pop_front() {
+            Some(next) => {
+                drop(limit);
+                Inner::spawn_member(this, next, true);
+            }
+            None => limit.active -= 1,
+        }
     }
 }
 
@@ -430,14 +490,6 @@ fn copy_error<E: 'static>(err: &E) -> Option<E> {
         return cast::<E, _>(std::io::Error::new(e.kind(), e.to_string()));
     }
     None
-}
-
-/// How a member goroutine gets its slot under a limit.
-enum Slot {
-    /// Taken by `try_go` before spawning.
-    Held(OwnedSemaphorePermit),
-    /// To be awaited by the goroutine.
-    Wait(Arc<Semaphore>),
 }
 
 impl<E: Send + 'static> Default for ErrGroup<E> {

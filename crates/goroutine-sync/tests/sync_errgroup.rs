@@ -190,10 +190,12 @@ async fn try_go_refuses_when_the_group_is_full() {
     group.wait().await.unwrap();
 }
 
-// errgroup: SetLimit's panic on a busy group, with Go's message.
+// errgroup: SetLimit's panic on a group with goroutines started under a
+// limit still active, with Go's message (Go counts `len(g.sem)`).
 #[goroutine::test(workers = 2)]
-async fn changing_the_limit_of_a_busy_group_panics() {
+async fn changing_the_limit_while_limited_goroutines_run_panics() {
     let group = ErrGroup::<()>::new();
+    group.set_limit(2);
     let gate = Arc::new(Semaphore::new(0));
     let g = gate.clone();
     group.go(async move {
@@ -208,7 +210,60 @@ async fn changing_the_limit_of_a_busy_group_panics() {
         "errgroup: modify limit while 1 goroutines in the group are still active"
     );
     gate.add_permits(1);
+    group.clone().wait().await.unwrap();
+    group.set_limit(4); // nothing active under the limit any more
+}
+
+// As in Go, goroutines started with no limit do not stop a limit being set
+// (`len(g.sem)` is 0 while `g.sem` is nil).
+#[goroutine::test(workers = 2)]
+async fn a_limit_may_be_set_while_unlimited_goroutines_run() {
+    let group = ErrGroup::<()>::new();
+    let gate = Arc::new(Semaphore::new(0));
+    let g = gate.clone();
+    group.go(async move {
+        g.acquire().await.forget();
+        Ok(())
+    });
+    group.set_limit(1);
+    assert!(
+        group.try_go(async { Ok(()) }),
+        "the new limit's slot is free"
+    );
+    gate.add_permits(1);
     group.wait().await.unwrap();
+}
+
+// Go's `Go` blocks while the group is full, so with a limit the goroutines
+// start in `Go` order and no more of them exist than the limit.
+#[test]
+fn limited_goroutines_start_in_go_order_and_wait_unspawned() {
+    for workers in [1, 2] {
+        let rt = goroutine::runtime::Builder::new()
+            .workers(workers)
+            .build()
+            .unwrap();
+        let order = rt.block_on(async {
+            let group = ErrGroup::<()>::new();
+            group.set_limit(1);
+            let gate = Arc::new(Semaphore::new(0));
+            let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+            for i in 0..6 {
+                let (gate, order) = (gate.clone(), order.clone());
+                group.go(async move {
+                    order.lock().unwrap().push(i);
+                    gate.acquire().await.forget();
+                    Ok(())
+                });
+            }
+            // Main and the one member that holds the slot.
+            assert_eq!(goroutine::num_goroutines(), 2, "workers: {workers}");
+            gate.add_permits(6);
+            group.wait().await.unwrap();
+            Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+        });
+        assert_eq!(order, [0, 1, 2, 3, 4, 5], "workers: {workers}");
+    }
 }
 
 #[goroutine::test(workers = 2)]
