@@ -483,3 +483,36 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::runtime::Builder;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    #[cfg_attr(miri, ignore = "spins a worker for up to seconds")]
+    fn an_idle_worker_takes_what_a_computing_main_spawned() {
+        // Main's spawn waits in its worker's LIFO slot (Go's runnext); main
+        // then computes without an `.await`. With the monitor off, only the
+        // other worker stealing the spawn can run it meanwhile, as Go's
+        // idle P steals `runnext`.
+        let rt = Builder::new()
+            .workers(2)
+            .blocking_threshold(None)
+            .build()
+            .unwrap();
+        let ran = run_main_goroutine(&rt.handle(), async {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = flag.clone();
+            crate::spawn(async move { f.store(true, SeqCst) });
+            let give_up = Instant::now() + Duration::from_secs(10);
+            while !flag.load(SeqCst) && Instant::now() < give_up {
+                std::hint::spin_loop();
+            }
+            flag.load(SeqCst)
+        });
+        assert!(ran.unwrap(), "main's spawn waited for main to yield");
+    }
+}

@@ -3,8 +3,13 @@
 //!
 //! It is an atomic pointer rather than a plain field so that a worker stuck
 //! in one long poll does not strand the goroutine in its slot: the runtime
-//! (monitor, shutdown) can take it from another thread. In normal operation
-//! only the owning worker touches it.
+//! (monitor, shutdown) can take it from another thread. A goroutine put
+//! there by its spawn (the main goroutine's `go`) is marked in the
+//! pointer's low bit, and an idle worker may steal it while the owner is
+//! still in a poll, as Go's idle Ps steal `runnext`: a goroutine woken by
+//! the running one stays for the owner (it is the other half of a
+//! hand-off), but a freshly spawned one is work to share, or a main that
+//! spawns and then computes would run its goroutines one after the other.
 
 use std::ptr::{self, NonNull};
 
@@ -14,23 +19,63 @@ use crate::task::Runnable;
 
 pub(crate) struct LifoSlot(AtomicPtr<()>);
 
+/// Low bit of the stored pointer: the goroutine was spawned into the slot,
+/// and idle workers may steal it. (Task headers are word-aligned, so the
+/// bit is free.)
+const SPAWNED: usize = 1;
+
 impl LifoSlot {
     pub(crate) fn new() -> LifoSlot {
         LifoSlot(AtomicPtr::new(ptr::null_mut()))
     }
 
     fn from_ptr(p: *mut ()) -> Option<Runnable> {
+        let p = p.map_addr(|a| a & !SPAWNED);
         // SAFETY: every non-null pointer stored in the slot came from
-        // `Runnable::into_raw` in `put`, and the swap that returned it to us
-        // transferred its ownership: nobody else can turn it back.
+        // `Runnable::into_raw` in `store` (with at most the `SPAWNED` bit
+        // added, removed above), and the swap or exchange that returned it
+        // to us transferred its ownership: nobody else can turn it back.
         NonNull::new(p).map(|p| unsafe { Runnable::from_raw(p) })
     }
 
     /// Puts `task` in the slot and returns the goroutine it displaced.
     pub(crate) fn put(&self, task: Runnable) -> Option<Runnable> {
+        self.store(task, 0)
+    }
+
+    /// [`put`](Self::put) for a goroutine being spawned: idle workers may
+    /// steal it ([`steal_spawned`](Self::steal_spawned)).
+    pub(crate) fn put_spawned(&self, task: Runnable) -> Option<Runnable> {
+        self.store(task, SPAWNED)
+    }
+
+    fn store(&self, task: Runnable, tag: usize) -> Option<Runnable> {
+        let p = task.into_raw().as_ptr();
+        debug_assert_eq!(p.addr() & SPAWNED, 0, "task pointers are aligned");
         // AcqRel: Release hands `task` to whoever takes it next; Acquire
         // takes ownership of the previous occupant.
-        Self::from_ptr(self.0.swap(task.into_raw().as_ptr(), AcqRel))
+        Self::from_ptr(self.0.swap(p.map_addr(|a| a | tag), AcqRel))
+    }
+
+    /// Takes the goroutine in the slot if it was put there by its spawn
+    /// (from another worker).
+    pub(crate) fn steal_spawned(&self) -> Option<Runnable> {
+        // Relaxed peek, as in `take`.
+        let p = self.0.load(Relaxed);
+        if p.addr() & SPAWNED == 0 {
+            return None;
+        }
+        // Acquire on success: pairs with the Release in `store`. If the
+        // slot changed meanwhile (the owner took it, or put another), the
+        // exchange fails and nothing is taken; should the same pointer be
+        // back, spawned again, taking it is as right as it was before.
+        match self
+            .0
+            .compare_exchange(p, ptr::null_mut(), Acquire, Relaxed)
+        {
+            Ok(p) => Self::from_ptr(p),
+            Err(_) => None,
+        }
     }
 
     /// Takes the goroutine in the slot, if any.
@@ -46,6 +91,12 @@ impl LifoSlot {
 }
 
 impl LifoSlot {
+    /// True if the slot holds a goroutine put there by its spawn.
+    pub(crate) fn has_spawned(&self) -> bool {
+        // Relaxed: a hint, as `is_empty`.
+        self.0.load(Relaxed).addr() & SPAWNED != 0
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         // Relaxed: a hint; the task is only ever taken by the swap in
         // `take`, whose AcqRel orders access to it.

@@ -112,6 +112,16 @@ pub(crate) struct Remote {
     pub(crate) os_tid: AtomicU32,
 }
 
+impl Remote {
+    /// A goroutine spawned into this worker's LIFO slot while the worker
+    /// polls (its spawner, typically): idle workers may steal it (see
+    /// `Worker::steal_spawned_next`).
+    pub(crate) fn has_stealable_next(&self) -> bool {
+        // Relaxed: hints; the steal itself is an exchange on the slot.
+        self.lifo.has_spawned() && self.poll_seq.load(Relaxed) % 2 == 1
+    }
+}
+
 /// Counters the runtime keeps about itself; see `Handle::metrics`.
 #[derive(Default)]
 pub(crate) struct Metrics {
@@ -398,7 +408,7 @@ impl Shared {
                 .remotes
                 .iter()
                 .enumerate()
-                .any(|(i, r)| i != except && (!r.steal.is_empty()))
+                .any(|(i, r)| i != except && (!r.steal.is_empty() || r.has_stealable_next()))
     }
 
     pub(crate) fn set_name(&self, meta: &Meta, name: &str) {

@@ -341,7 +341,30 @@ impl Worker {
                 return Some(task);
             }
         }
-        self.pull_inject(&mut core)
+        if let Some(task) = self.pull_inject(&mut core) {
+            return Some(task);
+        }
+        drop(core);
+        self.steal_spawned_next(start)
+    }
+
+    /// Last resort of a search: a goroutine spawned into the LIFO slot of
+    /// a worker that is still polling its spawner (Go's idle Ps steal
+    /// `runnext` too). A worker between polls is about to run it itself.
+    fn steal_spawned_next(&self, start: usize) -> Option<Runnable> {
+        let n = self.shared.remotes.len();
+        for i in 0..n {
+            let victim = (start + i) % n;
+            let remote = &self.shared.remotes[victim];
+            // A stale hint only makes this steal a goroutine its owner was
+            // about to run, or leave one for it.
+            if victim != self.index && remote.has_stealable_next() {
+                if let Some(task) = remote.lifo.steal_spawned() {
+                    return Some(task);
+                }
+            }
+        }
+        None
     }
 
     /// Sleeps until there may be work: woken by a submitter, by a timer
@@ -532,7 +555,12 @@ impl Worker {
     pub(crate) fn spawn_local_next(&self, task: Runnable) {
         self.add_live(1);
         task.metadata().set_runnable(self.shared.clock_ms());
-        self.put_next(task, true);
+        match self.remote().lifo.put_spawned(task) {
+            Some(prev) => self.push_back(prev, true),
+            // A sleeping worker may steal it (see `steal_work`) while the
+            // spawner goes on computing.
+            None => self.shared.notify_parked(),
+        }
     }
 
     /// A fresh goroutine id, from this worker's batch.
