@@ -835,14 +835,11 @@ impl Handle {
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
-                if w.polling_main.get() {
-                    // `go` in main: Go puts it in main's P's `runnext`, so
-                    // once main blocks the newest spawn runs first, then
-                    // the others in order (the Tour prints "-5 17 12").
-                    w.spawn_local_next(task);
-                } else {
-                    w.spawn_local(task);
-                }
+                // Go's `newproc` puts every `go` in its P's `runnext`, so
+                // once the spawner blocks the newest spawn runs first, then
+                // the others in order (the Tour prints "-5 17 12"); idle
+                // workers may steal it meanwhile.
+                w.spawn_local_next(task);
                 handle
             }
             _ => {

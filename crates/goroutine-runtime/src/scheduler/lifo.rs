@@ -4,7 +4,7 @@
 //! It is an atomic pointer rather than a plain field so that a worker stuck
 //! in one long poll does not strand the goroutine in its slot: the runtime
 //! (monitor, shutdown) can take it from another thread. A goroutine put
-//! there by its spawn (the main goroutine's `go`) is marked in the
+//! there by its spawn (Go's `go` into `runnext`) is marked in the
 //! pointer's low bit, and an idle worker may steal it while the owner is
 //! still in a poll, as Go's idle Ps steal `runnext`: a goroutine woken by
 //! the running one stays for the owner (it is the other half of a

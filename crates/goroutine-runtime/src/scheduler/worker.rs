@@ -18,7 +18,8 @@
 //! 4. otherwise park (see `park`).
 //!
 //! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
-//! lands in the LIFO slot and runs next, inheriting the rest of the budget,
+//! or spawns lands in the LIFO slot (Go's `runnext`; a spawned one may be
+//! stolen by an idle worker) and runs next, inheriting the rest of the budget,
 //! at most `MAX_LIFO_POLLS` times in a row; a goroutine that yields (or
 //! whose budget ran out) goes to the back of the queue. Goroutines woken by
 //! timers or I/O go to the back of the queue too, or behind the injector's
@@ -67,11 +68,8 @@ pub(crate) struct Worker {
     /// (`schedule_from_driver`).
     firing_timers: Cell<bool>,
     /// Set while this worker polls the main goroutine of `#[goroutine::main]`
-    /// (`block_on::run_main_goroutine`): its spawns go to the LIFO slot
-    /// (`Handle::spawn_named`), and it may call `block_on` (`run_as`). A
-    /// field of the worker the spawn path already holds, rather than a
-    /// thread-local of its own (with that, and `spawn_local_next` inlined
-    /// into every spawn, `chained_spawn` ran ~6 % slower).
+    /// (`block_on::run_main_goroutine`): it may call `block_on`
+    /// (`run_as`), and its end closes the runtime.
     pub(crate) polling_main: Cell<bool>,
     /// This worker's copy of `Remote::poll_seq` (it is the only writer).
     poll_seq: Cell<u64>,
@@ -540,18 +538,10 @@ impl Worker {
         }
     }
 
-    /// Spawns a goroutine onto this worker's queue.
-    pub(crate) fn spawn_local(&self, task: Runnable) {
-        self.add_live(1);
-        task.metadata().set_runnable(self.shared.clock_ms());
-        self.push_back(task, true);
-    }
-
     /// Spawns a goroutine into this worker's LIFO slot, the one there
-    /// going to the back of the queue: Go's `newproc` into `runnext`, used
-    /// for the main goroutine's spawns (see `Handle::spawn_named`).
-    #[cold]
-    #[inline(never)]
+    /// going to the back of the queue: Go's `newproc` into `runnext`, for
+    /// every spawn from a goroutine (see `Handle::spawn_named`). Idle
+    /// workers may steal it while this one polls (`steal_spawned_next`).
     pub(crate) fn spawn_local_next(&self, task: Runnable) {
         self.add_live(1);
         task.metadata().set_runnable(self.shared.clock_ms());
