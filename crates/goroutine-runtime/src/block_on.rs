@@ -517,6 +517,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "builds a whole runtime: threads, poller, monitor")]
     fn a_goroutines_spawns_run_newest_first_then_in_order() {
         // Go's `go` puts the new goroutine in runnext from any goroutine,
         // not only main: with one worker, once the spawner ends, its last
