@@ -33,6 +33,7 @@
 //! | `select {}` | `select! {}` | |
 //! | `len(ch)`, `cap(ch)` | `rx.len()`, `rx.capacity()` | `capacity()` is `None` when unbounded |
 //! | non-blocking send/receive | `try_send`, `try_recv` | |
+//! | `ch1 == ch2`, `map[chan T]V` | `==`, `Hash` on `Sender`/`Receiver` | identity of the channel; a `Sender` equals its `Receiver` |
 //! | (no Go equivalent) | `send_blocking`, `recv_blocking` | for plain threads |
 //!
 //! Beyond Go: dropping the last `Receiver` closes the channel too, so senders
@@ -75,6 +76,7 @@ mod blocking;
 mod chan;
 mod error;
 mod flavors;
+mod identity;
 mod loom;
 mod receiver;
 mod select;
