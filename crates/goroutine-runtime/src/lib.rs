@@ -54,7 +54,9 @@ pub use task::{GoroutineId, JoinError, JoinHandle};
 
 /// Starts a goroutine: `go f()`.
 ///
-/// On a worker thread the goroutine goes to that worker's queue; elsewhere
+/// On a worker thread the goroutine goes to that worker's next slot, as
+/// Go's `go` goes to `runnext` (the one there moves to the worker's queue;
+/// idle workers may steal either); elsewhere
 /// to the runtime this thread is inside (`block_on`, [`Handle::enter`](runtime::Handle::enter)),
 /// or to the global runtime, which starts with `GOMAXPROCS` workers on
 /// first use. Dropping the returned handle detaches the goroutine; it keeps

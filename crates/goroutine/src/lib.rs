@@ -60,9 +60,9 @@
 //! program stops with Go's `fatal error: all goroutines are asleep -
 //! deadlock!` and a goroutine dump, instead of hanging. The main goroutine
 //! runs on a worker like any goroutine, as Go's main runs on a P: as in
-//! Go, the goroutines it spawns or wakes start when it blocks or yields
-//! (other workers may take the older ones sooner), the newest first and
-//! then the others in order. A `main` that holds values that are not
+//! Go (for any goroutine, not only main), the goroutines it spawns or
+//! wakes start when it blocks or yields (idle workers may take spawned
+//! ones sooner), the newest first and then the others in order. A `main` that holds values that are not
 //! `Send` across an `.await` runs on the program's own thread instead,
 //! where every hand-off with it crosses threads (as with
 //! [`block_on`]), so keep a hot channel loop there in a goroutine.
