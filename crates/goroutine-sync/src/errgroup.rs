@@ -84,9 +84,13 @@ struct Limit<E> {
     /// Members started under a limit and not finished: Go's `len(g.sem)`.
     active: usize,
     /// Work that found the group full, in `go` order: what Go's callers
-    /// blocked in `Go` would start. A member that finishes starts the
-    /// first in its place.
+    /// blocked in `Go` would start. A member that ends starts the first in
+    /// its place.
     queued: VecDeque<Member<E>>,
+    /// Slots given back and not yet handed on (see `hand_on_slot`).
+    freed: usize,
+    /// A thread is handing freed slots on.
+    handing_on: bool,
 }
 
 /// The future of a member that waits for a slot.
@@ -172,6 +176,8 @@ impl<E: Send + 'static> ErrGroup<E> {
                     max: None,
                     active: 0,
                     queued: VecDeque::new(),
+                    freed: 0,
+                    handing_on: false,
                 }),
             }),
         }
@@ -274,10 +280,12 @@ impl<E: Send + 'static> ErrGroup<E> {
     ///
     /// - If `n` is 0: nothing could ever run ("errgroup: limit must be at
     ///   least 1"; Go would block forever).
-    /// - If goroutines started under the previous limit are still active,
+    /// - If goroutines started under the current limit are still active,
     ///   as in Go: "errgroup: modify limit while N goroutines in the group
-    ///   are still active". (Goroutines started with no limit do not count,
-    ///   as in Go.)
+    ///   are still active". (With no limit set, as after
+    ///   [`remove_limit`](ErrGroup::remove_limit), it does not panic, as in
+    ///   Go; goroutines of an older limit then count against the new one
+    ///   until they end.)
     ///
     /// # Examples
     ///
@@ -306,7 +314,10 @@ impl<E: Send + 'static> ErrGroup<E> {
         assert!(n > 0, "errgroup: limit must be at least 1");
         let mut limit = lock(&self.inner.limit);
         let active = limit.active;
-        if active != 0 {
+        // Go counts `len(g.sem)` of the current limit: none after
+        // `SetLimit(-1)`. Members of an older limit then count against the
+        // new one until they end.
+        if limit.max.is_some() && active != 0 {
             drop(limit);
             panic!(
                 "errgroup: modify limit while {active} goroutines in the group are still active"
@@ -396,34 +407,63 @@ impl<E: Send + 'static> Inner<E> {
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
         let inner = this.clone();
+        // Hands the slot on however the member ends: finished, panicked
+        // (caught below), or dropped unfinished or even unstarted (its
+        // runtime shut down), hence made out here and moved in.
+        let slot = limited.then(|| SlotGuard(this.clone()));
         // `go` adds one and calls `done` when the goroutine ends, even if it
-        // is dropped unfinished. The slot is handed on before that, so the
-        // count stays above zero while work waits (Go's `done` also frees
-        // the token first). A member dropped unfinished (at shutdown) hands
-        // nothing on.
+        // is dropped unfinished. On a normal end the slot is handed on
+        // before that, so the count stays above zero while work waits (Go's
+        // `done` also frees the token first).
         drop(this.wg.go(async move {
+            let _slot = slot;
             match (CatchUnwind { future }).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => inner.fail(Some(err), None),
                 Err(payload) => inner.fail(None, Some(payload)),
             }
-            if limited {
-                Inner::hand_on_slot(&inner);
-            }
         }));
     }
 
-    /// A member under the limit finished: its slot goes to the oldest
-    /// waiting work, or back to the limit.
+    /// A member under the limit ended: its slot goes to the oldest waiting
+    /// work, or back to the limit.
+    ///
+    /// Iterative: a member spawned here onto a runtime that is shut down
+    /// is dropped at once, and its own guard gives its slot back through
+    /// `freed` to this loop instead of recursing (one level per queued
+    /// future). A slot freed on another thread meanwhile is handed on by
+    /// this loop too.
     fn hand_on_slot(this: &Arc<Inner<E>>) {
         let mut limit = lock(&this.limit);
-        match limit.queued.pop_front() {
-            Some(next) => {
-                drop(limit);
-                Inner::spawn_member(this, next, true);
-            }
-            None => limit.active -= 1,
+        limit.freed += 1;
+        if limit.handing_on {
+            return;
         }
+        limit.handing_on = true;
+        while limit.freed > 0 {
+            match limit.queued.pop_front() {
+                Some(next) => {
+                    limit.freed -= 1;
+                    drop(limit);
+                    Inner::spawn_member(this, next, true);
+                    limit = lock(&this.limit);
+                }
+                None => {
+                    limit.active -= limit.freed;
+                    limit.freed = 0;
+                }
+            }
+        }
+        limit.handing_on = false;
+    }
+}
+
+/// Held by a member goroutine that took a slot of the limit.
+struct SlotGuard<E: Send + 'static>(Arc<Inner<E>>);
+
+impl<E: Send + 'static> Drop for SlotGuard<E> {
+    fn drop(&mut self) {
+        Inner::hand_on_slot(&self.0);
     }
 }
 

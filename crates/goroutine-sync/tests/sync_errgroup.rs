@@ -315,3 +315,64 @@ async fn panic_in_a_member_is_raised_by_wait_after_all_finish() {
     );
     assert_eq!(ctx.err(), Some(ContextError::Canceled));
 }
+
+// A member dropped unfinished (its runtime shut down) gives its slot back,
+// so a group that outlives that runtime is not full for good and work is
+// not left queued while `wait` returns.
+#[test]
+fn a_member_dropped_unfinished_frees_its_slot() {
+    let group = ErrGroup::<()>::new();
+    group.set_limit(1);
+    let rt1 = goroutine::runtime::Builder::new()
+        .workers(1)
+        .build()
+        .unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    rt1.block_on(async {
+        group.go(std::future::pending()); // holds the only slot
+        for _ in 0..100 {
+            let ran = ran.clone();
+            group.go(async move {
+                ran.fetch_add(1, SeqCst);
+                std::future::pending().await
+            });
+        }
+        goroutine::yield_now().await;
+    });
+    rt1.shutdown_timeout(std::time::Duration::from_secs(5));
+    let rt2 = goroutine::runtime::Builder::new()
+        .workers(1)
+        .build()
+        .unwrap();
+    rt2.block_on(async {
+        let r = ran.clone();
+        assert!(
+            group.try_go(async move {
+                r.fetch_add(1000, SeqCst);
+                Ok(())
+            }),
+            "the dropped members' slot is free"
+        );
+        group.wait().await.unwrap();
+    });
+    // The queued work was dropped with the first runtime, unrun.
+    assert_eq!(ran.load(SeqCst), 1000);
+}
+
+// Go's `SetLimit(-1)` drops the token channel, so the next `SetLimit` sees
+// no active goroutines (`len(nil) == 0`) and does not panic.
+#[goroutine::test(workers = 2)]
+async fn a_limit_may_be_set_again_after_removing_it() {
+    let group = ErrGroup::<()>::new();
+    group.set_limit(1);
+    let gate = Arc::new(Semaphore::new(0));
+    let g = gate.clone();
+    group.go(async move {
+        g.acquire().await.forget();
+        Ok(())
+    });
+    group.remove_limit();
+    group.set_limit(2);
+    gate.add_permits(1);
+    group.wait().await.unwrap();
+}
