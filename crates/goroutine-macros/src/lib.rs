@@ -93,8 +93,9 @@ use proc_macro::TokenStream;
 ///   end: a worker whose poll has not ended for 10 ms (a goroutine
 ///   computing, or blocking its thread, without an `.await`), or a
 ///   `spawn_blocking` closure still running 10 ms after `main` returned.
-///   The process exits with those threads still running (at most 100 ms
-///   after `main` returned in any case).
+///   The process exits with those threads still running; the wait for
+///   threads is at most 100 ms in any case (dropping the goroutines left
+///   takes what their destructors take).
 /// - If the main goroutine panics, the process exits at once with status 2
 ///   (the panic message printed as usual), as an unrecovered panic does in
 ///   Go, rather than with Rust's 101.

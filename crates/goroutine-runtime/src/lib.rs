@@ -310,7 +310,8 @@ pub mod __private {
 
     /// Puts the previous global runtime back, and ends `rt`'s goroutines
     /// as Go's exit does: without waiting for threads stuck in a poll or in
-    /// blocking code (after `EXIT_GRACE`), and never longer than 100 ms.
+    /// blocking code (after `EXIT_GRACE`), and never more than 100 ms for
+    /// threads (dropping the goroutines left is not bounded).
     fn leave_main(rt: crate::runtime::Runtime, previous: Option<crate::runtime::Handle>) {
         install_global(previous);
         rt.shutdown_for_exit(Duration::from_millis(100), EXIT_GRACE);

@@ -22,7 +22,9 @@
 //! worker sees the goroutine (and stays up). Pushes to a worker's *own*
 //! queue skip the fence: that worker runs the goroutine itself after its
 //! current poll, so a missed wake-up there costs parallelism, never
-//! progress.
+//! progress. A spawn into its own LIFO slot does not skip it (its store is
+//! SeqCst, `LifoSlot::put_spawned`): the spawner may compute for a long
+//! time, and the steal is what lets the goroutine run meanwhile.
 
 use crate::loom::atomic::AtomicUsize;
 use crate::loom::atomic::Ordering::SeqCst;

@@ -1,5 +1,5 @@
-//! The LIFO slot: one goroutine, woken by the running one, that runs next
-//! on the same worker (Go's `runnext`).
+//! The LIFO slot: one goroutine, woken or spawned by the running one, that
+//! runs next on the same worker (Go's `runnext`).
 //!
 //! It is an atomic pointer rather than a plain field so that a worker stuck
 //! in one long poll does not strand the goroutine in its slot: the runtime
@@ -14,7 +14,7 @@
 use std::ptr::{self, NonNull};
 
 use crate::loom::atomic::AtomicPtr;
-use crate::loom::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use crate::loom::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, SeqCst};
 use crate::task::Runnable;
 
 pub(crate) struct LifoSlot(AtomicPtr<()>);
@@ -40,32 +40,38 @@ impl LifoSlot {
 
     /// Puts `task` in the slot and returns the goroutine it displaced.
     pub(crate) fn put(&self, task: Runnable) -> Option<Runnable> {
-        self.store(task, 0)
+        // AcqRel: Release hands `task` to whoever takes it next; Acquire
+        // takes ownership of the previous occupant.
+        self.store(task, 0, AcqRel)
     }
 
     /// [`put`](Self::put) for a goroutine being spawned: idle workers may
     /// steal it ([`steal_spawned`](Self::steal_spawned)).
     pub(crate) fn put_spawned(&self, task: Runnable) -> Option<Runnable> {
-        self.store(task, SPAWNED)
+        // SeqCst: the spawner's half of the park protocol (idle.rs): this
+        // store, then its SeqCst look for a searching or parked worker to
+        // wake, against a parking searcher's SeqCst fence, then its look
+        // at the slot. Either the spawner wakes a worker or the worker sees
+        // the goroutine; with AcqRel both could miss, and the goroutine
+        // would wait for a spawner that may compute for a long time.
+        self.store(task, SPAWNED, SeqCst)
     }
 
-    fn store(&self, task: Runnable, tag: usize) -> Option<Runnable> {
+    fn store(&self, task: Runnable, tag: usize, order: Ordering) -> Option<Runnable> {
         let p = task.into_raw().as_ptr();
         debug_assert_eq!(p.addr() & SPAWNED, 0, "task pointers are aligned");
-        // AcqRel: Release hands `task` to whoever takes it next; Acquire
-        // takes ownership of the previous occupant.
-        Self::from_ptr(self.0.swap(p.map_addr(|a| a | tag), AcqRel))
+        Self::from_ptr(self.0.swap(p.map_addr(|a| a | tag), order))
     }
 
     /// Takes the goroutine in the slot if it was put there by its spawn
     /// (from another worker).
     pub(crate) fn steal_spawned(&self) -> Option<Runnable> {
-        // Relaxed peek, as in `take`.
-        let p = self.0.load(Relaxed);
+        // Acquire: see `has_spawned`.
+        let p = self.0.load(Acquire);
         if p.addr() & SPAWNED == 0 {
             return None;
         }
-        // Acquire on success: pairs with the Release in `store`. If the
+        // Acquire on success: pairs with the swap in `store`. If the
         // slot changed meanwhile (the owner took it, or put another), the
         // exchange fails and nothing is taken; should the same pointer be
         // back, spawned again, taking it is as right as it was before.
@@ -85,7 +91,7 @@ impl LifoSlot {
         if self.0.load(Relaxed).is_null() {
             return None;
         }
-        // Acquire: pairs with the Release in `put`.
+        // Acquire: pairs with the swap in `store`.
         Self::from_ptr(self.0.swap(ptr::null_mut(), Acquire))
     }
 }
@@ -93,13 +99,16 @@ impl LifoSlot {
 impl LifoSlot {
     /// True if the slot holds a goroutine put there by its spawn.
     pub(crate) fn has_spawned(&self) -> bool {
-        // Relaxed: a hint, as `is_empty`.
-        self.0.load(Relaxed).addr() & SPAWNED != 0
+        // Acquire: a hint for the steal, but one that must see the owner's
+        // `poll_seq` store made before the spawn (the caller reads it next
+        // to know the owner is still polling).
+        self.0.load(Acquire).addr() & SPAWNED != 0
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        // Relaxed: a hint; the task is only ever taken by the swap in
-        // `take`, whose AcqRel orders access to it.
+        // Relaxed: a hint; the task is only ever taken by a swap or an
+        // exchange (`take`, `store`, `steal_spawned`), which orders access
+        // to it.
         self.0.load(Relaxed).is_null()
     }
 }

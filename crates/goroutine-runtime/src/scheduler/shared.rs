@@ -117,7 +117,8 @@ impl Remote {
     /// polls (its spawner, typically): idle workers may steal it (see
     /// `Worker::steal_spawned_next`).
     pub(crate) fn has_stealable_next(&self) -> bool {
-        // Relaxed: hints; the steal itself is an exchange on the slot.
+        // Relaxed `poll_seq`: ordered after the slot's Acquire load (see
+        // `LifoSlot::has_spawned`); the steal itself is an exchange.
         self.lifo.has_spawned() && self.poll_seq.load(Relaxed) % 2 == 1
     }
 }

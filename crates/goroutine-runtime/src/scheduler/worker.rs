@@ -14,7 +14,9 @@
 //!    waking each other through the LIFO slot cannot starve it; Go's
 //!    constant), after checking timers;
 //! 2. the LIFO slot, the local queue, a batch from the injector;
-//! 3. if allowed to search, half of a random victim's queue;
+//! 3. if allowed to search, half of a random victim's queue, then a batch
+//!    from the injector, then, last, a goroutine spawned into the LIFO slot
+//!    of a worker still in a poll (`steal_spawned_next`);
 //! 4. otherwise park (see `park`).
 //!
 //! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
