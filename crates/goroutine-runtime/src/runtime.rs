@@ -685,8 +685,15 @@ impl Runtime {
 /// whose poll has not changed for `grace`.
 fn wait_unless_stuck(shared: &Shared, deadline: Option<Instant>, grace: Duration) -> bool {
     const STEP: Duration = Duration::from_millis(1);
+    // Relaxed `poll_seq` loads: samples, as the monitor takes them; a
+    // stale value only makes this wait another step.
+    let start = Instant::now();
     // Per worker slot: the last `poll_seq` seen, and since when.
-    let mut seen: Vec<(u64, Instant)> = Vec::with_capacity(shared.remotes.len());
+    let mut seen: Vec<(u64, Instant)> = shared
+        .remotes
+        .iter()
+        .map(|r| (r.poll_seq.load(Relaxed), start))
+        .collect();
     loop {
         let step = Instant::now().checked_add(STEP);
         if shared.threads.wait(earlier(deadline, step)) {
@@ -697,19 +704,13 @@ fn wait_unless_stuck(shared: &Shared, deadline: Option<Instant>, grace: Duration
             return false;
         }
         let mut stuck = 0;
-        for (i, remote) in shared.remotes.iter().enumerate() {
-            // Relaxed: a sample, as the monitor takes it; a stale value
-            // only makes this wait another step.
+        for (remote, last) in shared.remotes.iter().zip(&mut seen) {
             let seq = remote.poll_seq.load(Relaxed);
-            match seen.get_mut(i) {
-                None => seen.push((seq, now)),
-                Some(last) if last.0 != seq => *last = (seq, now),
-                Some(&mut (_, since)) => {
-                    // Odd: inside a poll.
-                    if seq % 2 == 1 && now - since >= grace {
-                        stuck += 1;
-                    }
-                }
+            if seq != last.0 {
+                *last = (seq, now);
+            } else if seq % 2 == 1 && now - last.1 >= grace {
+                // Odd: inside one poll all that time.
+                stuck += 1;
             }
         }
         if stuck > 0 && shared.threads.live() <= stuck {

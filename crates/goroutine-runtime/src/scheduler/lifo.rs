@@ -64,11 +64,12 @@ impl LifoSlot {
     }
 
     /// Takes the goroutine in the slot if it was put there by its spawn
+    /// and `owner_polling()`, asked once the slot is seen to hold one
     /// (from another worker).
-    pub(crate) fn steal_spawned(&self) -> Option<Runnable> {
+    pub(crate) fn steal_spawned(&self, owner_polling: impl FnOnce() -> bool) -> Option<Runnable> {
         // Acquire: see `has_spawned`.
         let p = self.0.load(Acquire);
-        if p.addr() & SPAWNED == 0 {
+        if p.addr() & SPAWNED == 0 || !owner_polling() {
             return None;
         }
         // Acquire on success: pairs with the swap in `store`. If the

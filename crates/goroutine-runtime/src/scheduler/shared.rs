@@ -117,9 +117,16 @@ impl Remote {
     /// polls (its spawner, typically): idle workers may steal it (see
     /// `Worker::steal_spawned_next`).
     pub(crate) fn has_stealable_next(&self) -> bool {
-        // Relaxed `poll_seq`: ordered after the slot's Acquire load (see
-        // `LifoSlot::has_spawned`); the steal itself is an exchange.
-        self.lifo.has_spawned() && self.poll_seq.load(Relaxed) % 2 == 1
+        self.lifo.has_spawned() && self.is_polling()
+    }
+
+    /// The worker is in a poll (`poll_seq` is odd). Read after the slot
+    /// (an Acquire load, `LifoSlot::has_spawned`), it sees the store made
+    /// before a spawn into the slot.
+    pub(crate) fn is_polling(&self) -> bool {
+        // Relaxed: ordered by that Acquire load; a hint either way, as the
+        // steal itself is an exchange on the slot.
+        self.poll_seq.load(Relaxed) % 2 == 1
     }
 }
 

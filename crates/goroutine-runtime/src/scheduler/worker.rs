@@ -358,8 +358,8 @@ impl Worker {
             let remote = &self.shared.remotes[victim];
             // A stale hint only makes this steal a goroutine its owner was
             // about to run, or leave one for it.
-            if victim != self.index && remote.has_stealable_next() {
-                if let Some(task) = remote.lifo.steal_spawned() {
+            if victim != self.index {
+                if let Some(task) = remote.lifo.steal_spawned(|| remote.is_polling()) {
                     return Some(task);
                 }
             }
@@ -507,16 +507,9 @@ impl Worker {
             self.schedule_from_driver(task);
         } else if is_yield {
             self.push_back(task, false);
-        } else {
-            self.put_next(task, false);
-        }
-    }
-
-    /// Puts `task` in the LIFO slot (Go's `runnext`); the one there goes
-    /// to the back of the queue (`new`: see `push_back`).
-    fn put_next(&self, task: Runnable, new: bool) {
-        if let Some(prev) = self.remote().lifo.put(task) {
-            self.push_back(prev, new);
+        } else if let Some(prev) = self.remote().lifo.put(task) {
+            // Go's `runnext`: the one there goes to the back of the queue.
+            self.push_back(prev, false);
         }
     }
 
