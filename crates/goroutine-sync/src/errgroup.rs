@@ -93,6 +93,21 @@ struct Limit<E> {
     handing_on: bool,
 }
 
+impl<E> Limit<E> {
+    /// Whether a new member may start now: `Some(true)` holding a slot it
+    /// must hand on, `Some(false)` with no limit set, `None` when full.
+    fn take_slot(&mut self) -> Option<bool> {
+        match self.max {
+            None => Some(false),
+            Some(max) if self.active < max => {
+                self.active += 1;
+                Some(true)
+            }
+            Some(_) => None,
+        }
+    }
+}
+
 /// The future of a member that waits for a slot.
 type Member<E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send>>;
 
@@ -210,18 +225,13 @@ impl<E: Send + 'static> ErrGroup<E> {
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
         let mut limit = lock(&self.inner.limit);
-        match limit.max {
-            None => {
+        match limit.take_slot() {
+            Some(limited) => {
                 drop(limit);
-                Inner::spawn_member(&self.inner, future, false);
-            }
-            Some(max) if limit.active < max => {
-                limit.active += 1;
-                drop(limit);
-                Inner::spawn_member(&self.inner, future, true);
+                Inner::spawn_member(&self.inner, future, limited);
             }
             // Full: a member is active (max >= 1) and will start it.
-            Some(_) => limit.queued.push_back(Box::pin(future)),
+            None => limit.queued.push_back(Box::pin(future)),
         }
     }
 
@@ -250,13 +260,8 @@ impl<E: Send + 'static> ErrGroup<E> {
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
         let mut limit = lock(&self.inner.limit);
-        let limited = match limit.max {
-            None => false,
-            Some(max) if limit.active < max => {
-                limit.active += 1;
-                true
-            }
-            Some(_) => return false,
+        let Some(limited) = limit.take_slot() else {
+            return false;
         };
         drop(limit);
         Inner::spawn_member(&self.inner, future, limited);

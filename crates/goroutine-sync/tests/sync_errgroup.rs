@@ -190,18 +190,25 @@ async fn try_go_refuses_when_the_group_is_full() {
     group.wait().await.unwrap();
 }
 
-// errgroup: SetLimit's panic on a group with goroutines started under a
-// limit still active, with Go's message (Go counts `len(g.sem)`).
-#[goroutine::test(workers = 2)]
-async fn changing_the_limit_while_limited_goroutines_run_panics() {
-    let group = ErrGroup::<()>::new();
-    group.set_limit(2);
+/// Starts a member of `group` that runs until a permit is added to the
+/// returned gate.
+fn go_held(group: &ErrGroup<()>) -> Arc<Semaphore> {
     let gate = Arc::new(Semaphore::new(0));
     let g = gate.clone();
     group.go(async move {
         g.acquire().await.forget();
         Ok(())
     });
+    gate
+}
+
+// errgroup: SetLimit's panic on a group with goroutines started under a
+// limit still active, with Go's message (Go counts `len(g.sem)`).
+#[goroutine::test(workers = 2)]
+async fn changing_the_limit_while_limited_goroutines_run_panics() {
+    let group = ErrGroup::<()>::new();
+    group.set_limit(2);
+    let gate = go_held(&group);
     let err =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| group.set_limit(4))).unwrap_err();
     let msg = err.downcast::<String>().unwrap();
@@ -219,12 +226,7 @@ async fn changing_the_limit_while_limited_goroutines_run_panics() {
 #[goroutine::test(workers = 2)]
 async fn a_limit_may_be_set_while_unlimited_goroutines_run() {
     let group = ErrGroup::<()>::new();
-    let gate = Arc::new(Semaphore::new(0));
-    let g = gate.clone();
-    group.go(async move {
-        g.acquire().await.forget();
-        Ok(())
-    });
+    let gate = go_held(&group);
     group.set_limit(1);
     assert!(
         group.try_go(async { Ok(()) }),
@@ -365,12 +367,7 @@ fn a_member_dropped_unfinished_frees_its_slot() {
 async fn a_limit_may_be_set_again_after_removing_it() {
     let group = ErrGroup::<()>::new();
     group.set_limit(1);
-    let gate = Arc::new(Semaphore::new(0));
-    let g = gate.clone();
-    group.go(async move {
-        g.acquire().await.forget();
-        Ok(())
-    });
+    let gate = go_held(&group);
     group.remove_limit();
     group.set_limit(2);
     gate.add_permits(1);
