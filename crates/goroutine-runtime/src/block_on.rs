@@ -488,8 +488,6 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
 mod tests {
     use super::*;
     use crate::runtime::Builder;
-    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-    use std::time::{Duration, Instant};
 
     #[test]
     #[cfg_attr(miri, ignore = "spins a worker for up to seconds")]
@@ -514,31 +512,5 @@ mod tests {
             flag.load(SeqCst)
         });
         assert!(ran.unwrap(), "main's spawn waited for main to yield");
-    }
-
-    #[test]
-    #[cfg_attr(miri, ignore = "builds a whole runtime: threads, poller, monitor")]
-    fn a_goroutines_spawns_run_newest_first_then_in_order() {
-        // Go's `go` puts the new goroutine in runnext from any goroutine,
-        // not only main: with one worker, once the spawner ends, its last
-        // spawn runs first, then the others in order (Go prints 2 0 1).
-        let rt = Builder::new().workers(1).build().unwrap();
-        let order = rt.block_on(crate::spawn(async {
-            let order = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let o = order.clone();
-            // (Not joined: its end must wake nobody, as in Go.)
-            drop(crate::spawn(async move {
-                for i in 0..3 {
-                    let o = o.clone();
-                    crate::spawn(async move { o.lock().unwrap().push(i) });
-                }
-            }));
-            while order.lock().unwrap().len() < 3 {
-                crate::yield_now().await;
-            }
-            let order = order.lock().unwrap().clone();
-            order
-        }));
-        assert_eq!(order.unwrap(), [2, 0, 1]);
     }
 }

@@ -64,6 +64,29 @@ fn spawn_from_block_on_runs_on_the_workers() {
 }
 
 #[test]
+fn a_goroutines_spawns_run_newest_first_then_in_order() {
+    // Go's `go` puts the new goroutine in runnext from any goroutine, not
+    // only main: with one worker, once the spawner ends, its last spawn
+    // runs first, then the others in order (Go prints 2 0 1).
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    rt(1).block_on(async move {
+        let spawner = o.clone();
+        // Not joined: its end must wake nobody, as in Go.
+        drop(goroutine::spawn(async move {
+            for i in 0..3 {
+                let o = spawner.clone();
+                goroutine::spawn(async move { o.lock().unwrap().push(i) });
+            }
+        }));
+        while o.lock().unwrap().len() < 3 {
+            goroutine::yield_now().await;
+        }
+    });
+    assert_eq!(*order.lock().unwrap(), [2, 0, 1]);
+}
+
+#[test]
 fn spawn_from_a_goroutine_and_join_it() {
     let rt = rt(2);
     let v = rt.block_on(async {
