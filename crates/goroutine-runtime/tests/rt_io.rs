@@ -132,3 +132,77 @@ fn a_socket_registered_while_the_timer_owner_sleeps_off_the_poller_is_watched() 
         "waited for the timer"
     );
 }
+
+/// A goroutine woken by I/O while older goroutines wait in the global
+/// queue runs after them, not before: the driver's wake-ups queue behind
+/// the injector instead of overtaking it through the local queue, which a
+/// busy worker serves first (the p99 latency of a server with more
+/// connections than the local ring holds; Go's netpoll readies onto the
+/// global queue). Timers differ: `rt_timer.rs`.
+#[test]
+fn an_io_wake_up_queues_behind_goroutines_already_in_the_global_queue() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    const INJECTED: usize = 3_000;
+    // One worker and no monitor: nothing else moves goroutines around.
+    let rt = Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let handle = rt.handle();
+    let (a, b, b_addr) = udp_pair();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen = rt.block_on({
+        let (ran, stop) = (ran.clone(), stop.clone());
+        async move {
+            // Keep the worker's local queue busy, so the global queue is
+            // served only once every 61 ticks.
+            for _ in 0..50 {
+                let stop = stop.clone();
+                goroutine::spawn(async move {
+                    while !stop.load(SeqCst) {
+                        goroutine::yield_now().await;
+                    }
+                });
+            }
+            let waiting = Arc::new(AtomicBool::new(false));
+            let receiver = {
+                let (ran, waiting) = (ran.clone(), waiting.clone());
+                goroutine::spawn(async move {
+                    let b = IoSource::new(b).unwrap();
+                    waiting.store(true, SeqCst);
+                    // Parks on the socket in this same poll.
+                    let got = recv_datagram(&b).await;
+                    stop.store(true, SeqCst);
+                    (got, ran.load(SeqCst))
+                })
+            };
+            // From a plain thread, once the receiver waits on its socket:
+            // every spawn goes to the global queue; the datagram comes
+            // after all of them.
+            let spawner = std::thread::spawn(move || {
+                while !waiting.load(SeqCst) {
+                    std::thread::yield_now();
+                }
+                std::thread::sleep(Duration::from_millis(10));
+                for _ in 0..INJECTED {
+                    let ran = ran.clone();
+                    drop(handle.spawn(async move {
+                        ran.fetch_add(1, SeqCst);
+                    }));
+                }
+                a.send_to(b"late", b_addr).unwrap();
+            });
+            let seen = receiver.await.unwrap();
+            spawner.join().unwrap();
+            seen
+        }
+    });
+    assert_eq!(seen.0, b"late");
+    assert_eq!(
+        seen.1, INJECTED,
+        "the I/O wake-up overtook the global queue"
+    );
+}

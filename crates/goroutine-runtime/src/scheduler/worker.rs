@@ -12,7 +12,8 @@
 //! Each turn of the loop (`tick`) picks, in order:
 //! 1. every 61st tick, the global injector first (fairness: two goroutines
 //!    waking each other through the LIFO slot cannot starve it; Go's
-//!    constant), after checking timers;
+//!    constant), after checking timers; a goroutine a timer has just woken
+//!    goes before it, and the injector's turn moves to the next tick;
 //! 2. the LIFO slot, the local queue, a batch from the injector;
 //! 3. if allowed to search, half of a random victim's queue, then a batch
 //!    from the injector, then, last, a goroutine spawned into the LIFO slot
@@ -24,8 +25,9 @@
 //! stolen by an idle worker) and runs next, inheriting the rest of the budget,
 //! at most `MAX_LIFO_POLLS` times in a row; a goroutine that yields (or
 //! whose budget ran out) goes to the back of the queue. Goroutines woken by
-//! timers or I/O go to the back of the queue too, or behind the injector's
-//! goroutines when some wait there (`schedule_from_driver`).
+//! timers land in the LIFO slot too (Go's `ready`); those woken by I/O go
+//! to the back of the queue, or behind the injector's goroutines when some
+//! wait there (`schedule_from_driver`).
 //!
 //! Shutdown: the worker sees `Shared::is_closed` between polls, leaves the
 //! loop, and drops every goroutine left in its queue and LIFO slot (their
@@ -65,9 +67,11 @@ pub(crate) struct Worker {
     /// there going to the back of the queue, the last goroutine woken runs
     /// first. Of a main and a goroutine whose 100 ms sleeps end in the same
     /// tick (main's, begun first, fires first), the goroutine prints before
-    /// main returns, as in Go, instead of never. Unless goroutines wait in
-    /// the global queue: then it queues behind them, as I/O wake-ups do
-    /// (`schedule_from_driver`).
+    /// main returns, as in Go, instead of never. Even when goroutines wait
+    /// in the global queue, unlike I/O wake-ups (`schedule_from_driver`):
+    /// behind a global queue that a spawn storm keeps long, a main's 20 ms
+    /// sleep took seconds (Go: 20 ms, its timers `ready` into `runnext`
+    /// whatever waits globally).
     firing_timers: Cell<bool>,
     /// Set while this worker polls the main goroutine of `#[goroutine::main]`
     /// (`block_on::run_main_goroutine`): it may call `block_on`
@@ -86,6 +90,9 @@ pub(crate) struct Worker {
 struct Core {
     local: Local<Runnable>,
     tick: u32,
+    /// The global queue's turn (every `GLOBAL_INTERVAL` ticks) went to a
+    /// goroutine a timer had just woken: the next tick takes it.
+    global_owed: bool,
     rng: FastRand,
     is_searching: bool,
     next_id: u64,
@@ -112,6 +119,7 @@ impl Worker {
             core: RefCell::new(Core {
                 local,
                 tick: 0,
+                global_owed: false,
                 rng: FastRand::new(index as u64 + 1),
                 is_searching: false,
                 next_id: 0,
@@ -177,13 +185,27 @@ impl Worker {
     }
 
     fn next_task(&self) -> Option<Runnable> {
-        let tick = {
+        let (tick, global_owed) = {
             let mut core = self.core.borrow_mut();
             core.tick = core.tick.wrapping_add(1);
-            core.tick
+            (core.tick, std::mem::take(&mut core.global_owed))
         };
-        if tick % GLOBAL_INTERVAL == 0 {
+        let maintenance = tick % GLOBAL_INTERVAL == 0;
+        if maintenance {
             self.maintenance();
+        }
+        if maintenance || global_owed {
+            // Between ticks the LIFO slot is empty (`run_task` runs it
+            // dry), so a goroutine there was just woken by a timer: it runs
+            // first, as from Go's `runnext`, and the global queue's turn
+            // moves to the next tick. The other way round, the global
+            // goroutine's first spawn would push it to the back of the
+            // queue, and a spawn storm that overflows the queue would push
+            // it on into the global queue: main's 20 ms sleep took seconds.
+            if let Some(task) = self.remote().lifo.take() {
+                self.core.borrow_mut().global_owed = true;
+                return Some(task);
+            }
             if let Some(task) = self.shared.pop_global() {
                 return Some(task);
             }
@@ -500,10 +522,8 @@ impl Worker {
         if self.shared.is_closed() {
             return drop(task);
         }
-        // A timer's wake-up takes the LIFO slot too (see `firing_timers`),
-        // unless goroutines wait in the global queue.
-        let timer_next = self.firing_timers.get() && self.shared.inject.is_empty();
-        if self.in_driver.get() && !timer_next {
+        // A timer's wake-up takes the LIFO slot too (see `firing_timers`).
+        if self.in_driver.get() && !self.firing_timers.get() {
             self.schedule_from_driver(task);
         } else if is_yield {
             self.push_back(task, false);
@@ -513,8 +533,7 @@ impl Worker {
         }
     }
 
-    /// A goroutine woken by the I/O poller on this worker (or by a timer
-    /// while goroutines wait in the global queue).
+    /// A goroutine woken by the I/O poller on this worker.
     ///
     /// Normally it goes to the back of the local queue. But when goroutines
     /// already wait in the global queue, typically the older part of an
