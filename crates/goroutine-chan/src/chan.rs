@@ -209,6 +209,18 @@ fn waker_of(notify: &mut Notify) -> Option<Waker> {
     }
 }
 
+/// Wakes the waiters a close completed (receivers, then senders, each in
+/// queue order) last first, as Go's `closechan` readies them off a stack.
+/// Each wake takes the waker's LIFO slot (Go's `runnext`) and moves the one
+/// there to the back of the queue, so the first waiter runs first and the
+/// others newest first: three receivers parked in turn run 0, 2, 1, as in
+/// Go at `GOMAXPROCS=1`.
+fn wake_closed(wakers: Vec<Waker>) {
+    for w in wakers.into_iter().rev() {
+        w.wake();
+    }
+}
+
 impl<T> SlotState<T> {
     /// The select arm of a waiting slot.
     fn arm(&self) -> u8 {
@@ -827,9 +839,7 @@ impl<T> Chan<T> {
         let wakers = self.lock().close();
         match wakers {
             Some(wakers) => {
-                for w in wakers {
-                    w.wake();
-                }
+                wake_closed(wakers);
                 true
             }
             None => false,
@@ -843,9 +853,7 @@ impl<T> Chan<T> {
             let wakers = st.close();
             (wakers, st.buf.take_all())
         };
-        for w in wakers.into_iter().flatten() {
-            w.wake();
-        }
+        wake_closed(wakers.unwrap_or_default());
         drop(drained);
     }
 

@@ -575,3 +575,38 @@ fn zero_sized_values_travel() {
         assert_eq!(n, 10);
     });
 }
+
+// Go: runtime/chan.go, closechan (its waiters are readied off a stack).
+#[test]
+fn close_runs_its_first_waiter_first_then_the_others_newest_first() {
+    // One worker, as Go's GOMAXPROCS=1: the order is the scheduler's.
+    let rt = goroutine::runtime::Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let order = rt.block_on(async {
+        goroutine::spawn(async {
+            let (start_tx, start_rx) = chan::bounded::<()>(0);
+            let (done_tx, done_rx) = chan::unbounded();
+            for i in 0..3 {
+                let (start_rx, done_tx) = (start_rx.clone(), done_tx.clone());
+                goroutine::spawn(async move {
+                    assert_eq!(start_rx.recv().await, None);
+                    done_tx.send(i).await.unwrap();
+                });
+                // Let it park before the next one spawns.
+                goroutine::yield_now().await;
+            }
+            start_tx.close();
+            let mut order = Vec::new();
+            for _ in 0..3 {
+                order.push(done_rx.recv().await.unwrap());
+            }
+            order
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(order, [0, 2, 1]);
+}

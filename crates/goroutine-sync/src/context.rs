@@ -500,7 +500,9 @@ impl Node {
         }
         let timer = inner.timer.take();
         drop(inner);
-        wakers.wake_all();
+        // Go closes the context's done channel, which readies its waiters
+        // last first.
+        wakers.wake_all_last_first();
         if let Some(timer) = timer {
             timer.stop();
         }

@@ -286,6 +286,16 @@ impl WakeList {
         }
     }
 
+    /// Wakes everything collected, last collected first: as Go's
+    /// `closechan` readies a closed channel's waiters off a stack (see
+    /// `Context`'s cancel). Call it after dropping the list's lock.
+    pub(crate) fn wake_all_last_first(self) {
+        self.rest.into_iter().rev().for_each(Waker::wake);
+        if let Some(waker) = self.first {
+            waker.wake();
+        }
+    }
+
     /// Wakes everything collected. Call it after dropping the list's lock.
     #[inline]
     pub(crate) fn wake_all(self) {

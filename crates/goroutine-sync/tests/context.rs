@@ -95,3 +95,39 @@ fn contexts_and_cancel_funcs_are_send_sync_clone_static() {
     fn error<T: std::error::Error + Copy + Send + Sync + Eq + 'static>() {}
     error::<ContextError>();
 }
+
+// Go: cancel closes the done channel, whose waiters closechan readies off
+// a stack: at GOMAXPROCS=1 the first waiter runs first, then the others
+// newest first.
+#[test]
+fn cancel_runs_the_first_done_waiter_first_then_the_others_newest_first() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let order = rt.block_on(async {
+        goroutine::spawn(async {
+            let (ctx, cancel) = context::with_cancel(&context::background());
+            let (done_tx, done_rx) = goroutine::chan::unbounded();
+            for i in 0..4 {
+                let (ctx, done_tx) = (ctx.clone(), done_tx.clone());
+                goroutine::spawn(async move {
+                    ctx.done().await;
+                    done_tx.send(i).await.unwrap();
+                });
+                // Let it park before the next one spawns.
+                goroutine::yield_now().await;
+            }
+            cancel.cancel();
+            let mut order = Vec::new();
+            for _ in 0..4 {
+                order.push(done_rx.recv().await.unwrap());
+            }
+            order
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(order, [0, 3, 2, 1]);
+}
