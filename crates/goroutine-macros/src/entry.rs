@@ -5,7 +5,7 @@
 //! (IDEs keep completing inside it):
 //!
 //! 1. [`Args::parse`] reads `workers = N, detect_deadlock = bool,
-//!    crate = "path"` by splitting the attribute's tokens at top-level commas.
+//!    panic = "abort", crate = "path"` by splitting the attribute's tokens at top-level commas.
 //!    A bad argument becomes an error spanning that argument and leaves the
 //!    default in place.
 //! 2. [`EntryFn`] parses the item shallowly (attributes, visibility,
@@ -83,7 +83,8 @@ impl Kind {
 const ENTRY: &str = "__goroutine_entry";
 
 /// The argument list, for "expected one of" messages.
-const VALID_ARGS: &str = "`workers = N`, `detect_deadlock = true|false`, `crate = \"path\"`";
+const VALID_ARGS: &str =
+    "`workers = N`, `detect_deadlock = true|false`, `panic = \"abort\"|\"report\"` (main only), `crate = \"path\"`";
 
 /// Entry point of `#[goroutine::main]`.
 pub(crate) fn main(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -154,6 +155,8 @@ struct Args {
     workers: Option<usize>,
     /// `detect_deadlock = bool`.
     detect_deadlock: bool,
+    /// `panic = "abort"`: a goroutine's panic ends the program (Go).
+    panic_abort: bool,
     /// `crate = "path"`: `None` is `::goroutine`.
     krate: Option<syn::Path>,
 }
@@ -163,6 +166,7 @@ impl Default for Args {
         Args {
             workers: None,
             detect_deadlock: true,
+            panic_abort: false,
             krate: None,
         }
     }
@@ -204,7 +208,7 @@ impl Args {
         };
         let key = name.to_string();
         let key = key.strip_prefix("r#").unwrap_or(&key);
-        if !matches!(key, "workers" | "detect_deadlock" | "crate") {
+        if !matches!(key, "workers" | "detect_deadlock" | "panic" | "crate") {
             return Err(unknown_argument(kind, name));
         }
         let value = match rest.split_first() {
@@ -234,6 +238,7 @@ impl Args {
         match key {
             "workers" => self.workers = Some(parse_workers(value)?),
             "detect_deadlock" => self.detect_deadlock = parse_bool(key, value)?,
+            "panic" => self.panic_abort = parse_panic(kind, value)?,
             _ => self.krate = Some(parse_crate(value)?),
         }
         Ok(())
@@ -265,6 +270,7 @@ fn example(key: &str) -> &'static str {
     match key {
         "workers" => "`workers = 4`",
         "detect_deadlock" => "`detect_deadlock = false`",
+        "panic" => "`panic = \"abort\"`",
         _ => "`crate = \"my_crate::goroutine\"`",
     }
 }
@@ -283,6 +289,7 @@ fn unknown_argument(kind: Kind, name: &Ident) -> syn::Error {
             " (did you mean `detect_deadlock`?)"
         }
         "crate_name" | "krate" | "path" => " (did you mean `crate`?)",
+        "panic_policy" | "on_panic" | "panics" | "abort" => " (did you mean `panic = \"abort\"`?)",
         _ => "",
     };
     syn::Error::new(
@@ -333,6 +340,34 @@ fn parse_bool(key: &str, value: TokenStream) -> syn::Result<bool> {
         _ => Err(syn::Error::new_spanned(
             &value,
             format!("`{key}` takes `true` or `false`"),
+        )),
+    }
+}
+
+/// `panic = "abort"` (true) or `"report"` (false, the default).
+fn parse_panic(kind: Kind, value: TokenStream) -> syn::Result<bool> {
+    let bad = |msg: &str| syn::Error::new_spanned(&value, msg);
+    let word = match syn::parse2::<syn::Lit>(value.clone()) {
+        Ok(syn::Lit::Str(s)) => s.value(),
+        _ => match syn::parse2::<Ident>(value.clone()) {
+            Ok(id) if id == "abort" || id == "report" => {
+                return Err(bad(&format!(
+                    "`panic` takes a string: write `panic = \"{id}\"`"
+                )))
+            }
+            _ => String::new(),
+        },
+    };
+    match (word.as_str(), kind) {
+        ("abort", Kind::Main) => Ok(true),
+        ("abort", Kind::Test) => Err(bad(
+            "`panic = \"abort\"` would end the whole test binary at a goroutine's panic; \
+             await the goroutine's `JoinHandle` and check `is_panic()` instead",
+        )),
+        ("report", _) => Ok(false),
+        _ => Err(bad(
+            "`panic` takes `\"abort\"` (a goroutine's panic ends the program with \
+             status 2, as in Go) or `\"report\"` (the default)",
         )),
     }
 }
@@ -585,6 +620,7 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let detect_deadlock = args.detect_deadlock;
+    let panic_abort = args.panic_abort;
     let test_attr = match kind {
         Kind::Main => TokenStream::new(),
         Kind::Test => quote!(#[::core::prelude::v1::test]),
@@ -599,6 +635,7 @@ fn expand(kind: Kind, input: EntryFn, args: &Args) -> TokenStream {
         #krate::__private::EntryConfig {
             workers: #workers,
             detect_deadlock: #detect_deadlock,
+            panic_abort: #panic_abort,
         }
     };
     // The program's `main` takes no arguments; a function named `main` that
@@ -806,6 +843,28 @@ mod tests {
         assert!(e.contains("unknown argument `flavour`"), "{e}");
         assert!(e.contains("workers = N"), "{e}");
         assert!(e.contains("detect_deadlock"), "{e}");
+    }
+
+    #[test]
+    fn panic_abort_reaches_entry_config_of_main_only() {
+        let item = quote!(
+            async fn main() {}
+        );
+        let out = expand_str(Kind::Main, quote!(panic = "abort"), item.clone());
+        assert!(out.contains("panic_abort : true"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+        let default = expand_str(Kind::Main, quote!(), item.clone());
+        assert!(default.contains("panic_abort : false"), "{default}");
+        let report = expand_str(Kind::Main, quote!(panic = "report"), item.clone());
+        assert!(report.contains("panic_abort : false"), "{report}");
+        let test = one_error(Kind::Test, quote!(panic = "abort"), item.clone());
+        assert!(test.contains("whole test binary"), "{test}");
+        let bare = one_error(Kind::Main, quote!(panic = abort), item.clone());
+        assert!(bare.contains("`panic` takes a string"), "{bare}");
+        let other = one_error(Kind::Main, quote!(panic = "unwind"), item.clone());
+        assert!(other.contains("(the default)"), "{other}");
+        let hint = one_error(Kind::Main, quote!(panic_policy = "abort"), item);
+        assert!(hint.contains("did you mean `panic"), "{hint}");
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! |---|---|---|
 //! | `workers = N` | `GOMAXPROCS`, else one per core | worker threads (`N` ≥ 1, an integer literal) |
 //! | `detect_deadlock = true\|false` | `true` | exit with "all goroutines are asleep - deadlock!" when nothing can ever run again, as Go does |
+//! | `panic = "abort"\|"report"` (`main` only) | `"report"` | `"abort"`: a goroutine's panic ends the program with status 2, as in Go |
 //! | `crate = "path"` | `"goroutine"` | where the `goroutine` crate is, for crates that re-export it |
 //!
 //! Mistakes are compile errors that point at the offending token and say what
@@ -66,6 +67,20 @@ use proc_macro::TokenStream;
 ///   waker) can wake one, the program exits with Go's
 ///   "all goroutines are asleep - deadlock!" and a goroutine dump. Turn it
 ///   off when goroutines wait on wakeups the runtime cannot see.
+/// - `panic = "abort"`: a panic in any goroutine ends the program, as an
+///   unrecovered panic does in Go: the panic is printed and the process
+///   exits with status 2 at once (`PanicPolicy::Abort`). The default,
+///   `"report"`, is the runtime's: the panic is printed, the goroutine's
+///   `JoinHandle` gets a `JoinError`, and the program goes on.
+///
+///   ```no_run
+///   #[goroutine::main(panic = "abort")]
+///   async fn main() {
+///       goroutine::go!(async { panic!("boom") }); // exits with status 2
+///       goroutine::time::sleep(std::time::Duration::from_secs(1)).await;
+///       println!("never printed");
+///   }
+///   ```
 /// - `crate = "path"`: where to find the `goroutine` crate, for crates that
 ///   re-export it, e.g. `crate = "my_framework::goroutine"`.
 ///
@@ -104,7 +119,7 @@ use proc_macro::TokenStream;
 /// #[goroutine::main(workers = 4)]          fn main() -> ExitCode {
 /// async fn main() -> R {          ==>          async fn __goroutine_entry() -> R { body }
 ///     body                                     (&&ProgramMain::new(
-/// }                                                EntryConfig { workers: Some(4), detect_deadlock: true },
+/// }                                                EntryConfig { workers: Some(4), detect_deadlock: true, panic_abort: false },
 ///                                                  __goroutine_entry(),
 ///                                              )).run_program() // on the workers if Send
 ///                                          }
@@ -171,7 +186,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Arguments
 ///
 /// The same as [`macro@main`]: `workers = N`, `detect_deadlock = true|false`
-/// and `crate = "path"`.
+/// and `crate = "path"`; `panic = "abort"` is refused (it would end the
+/// whole test binary): a goroutine's panic reaches its `JoinHandle`.
 ///
 /// # What it expands to
 ///

@@ -282,6 +282,9 @@ pub mod __private {
         pub workers: Option<usize>,
         /// `detect_deadlock = bool`; default `true`.
         pub detect_deadlock: bool,
+        /// `panic = "abort"`: [`PanicPolicy::Abort`](crate::runtime::PanicPolicy);
+        /// default `false` (`Report`).
+        pub panic_abort: bool,
     }
 
     fn build(
@@ -330,6 +333,9 @@ pub mod __private {
         }
         if let Some(n) = config.workers {
             b.workers(n);
+        }
+        if config.panic_abort {
+            b.panic_policy(crate::runtime::PanicPolicy::Abort);
         }
         b.build_with(config.detect_deadlock.then_some(on_deadlock))
             .expect("goroutine: cannot start the runtime")

@@ -62,10 +62,11 @@
 //! runs on a worker like any goroutine, as Go's main runs on a P: as in
 //! Go (for any goroutine, not only main), the goroutines it spawns or
 //! wakes start when it blocks or yields (idle workers may take spawned
-//! ones sooner), the newest first and then the others in order. A `main` that holds values that are not
-//! `Send` across an `.await` runs on the program's own thread instead,
-//! where every hand-off with it crosses threads (as with
-//! [`block_on`]), so keep a hot channel loop there in a goroutine.
+//! ones sooner), the newest first and then the others in order. A `main`
+//! that holds values that are not `Send` across an `.await` runs on the
+//! program's own thread instead, where every hand-off with it crosses
+//! threads (as with [`block_on`]), so keep a hot channel loop there in a
+//! goroutine.
 //!
 //! # Go → Rust
 //!
@@ -94,6 +95,7 @@
 //! | `time.NewTimer`, `time.NewTicker` | [`time::Timer`], [`time::Ticker`] | Go 1.23 `Stop`/`Reset` semantics |
 //! | `net.Listen`, `net.Dial` | [`net::TcpListener::bind`], [`net::TcpStream::connect`] | one goroutine per connection |
 //! | goroutine dump (`SIGQUIT`) | [`debug::dump`]`()` | |
+//! | unrecovered `panic` in a goroutine | `panic!` | ends the program with status 2 under `#[goroutine::main(panic = "abort")]`; by default it is printed and handed to the [`JoinHandle`], and the program goes on |
 //!
 //! # Crates
 //!

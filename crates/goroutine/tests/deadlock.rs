@@ -88,6 +88,18 @@ fn a_panic_in_the_main_goroutine_exits_with_status_2() {
     assert!(took < Duration::from_secs(20));
 }
 
+/// Under `#[goroutine::main(panic = "abort")]` a panic in any goroutine
+/// ends the program at once with status 2, as in Go; main's sleep is cut
+/// short and its last line never printed.
+#[test]
+fn a_goroutine_panic_under_panic_abort_exits_with_status_2() {
+    let (code, stdout, stderr, _) = run("panic_goroutine");
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert_eq!(stdout, "before\n");
+    assert!(stderr.contains("boom"), "stderr: {stderr}");
+    assert!(!stderr.contains(FATAL), "stderr: {stderr}");
+}
+
 /// The seed programs finish normally: no false report, and the output Go
 /// prints.
 #[test]

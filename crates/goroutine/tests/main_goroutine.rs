@@ -17,6 +17,7 @@ fn config(workers: usize) -> EntryConfig {
     EntryConfig {
         workers: Some(workers),
         detect_deadlock: true,
+        panic_abort: false,
     }
 }
 
