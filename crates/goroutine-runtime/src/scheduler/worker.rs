@@ -22,7 +22,7 @@
 //!
 //! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
 //! or spawns lands in the LIFO slot (Go's `runnext`; a spawned one may be
-//! stolen by an idle worker) and runs next, inheriting the rest of the budget,
+//! stolen by an idle worker) and runs next, with a fresh budget of its own,
 //! at most `MAX_LIFO_POLLS` times in a row; a goroutine that yields (or
 //! whose budget ran out) goes to the back of the queue. Goroutines woken by
 //! timers land in the LIFO slot too (Go's `ready`); those woken by I/O go
@@ -52,8 +52,13 @@ use crate::wait::WaitReason;
 const GLOBAL_INTERVAL: u32 = 61;
 
 /// LIFO-slot polls in a row before the slot's goroutine must queue (tokio
-/// PR #5712: an unbounded chain starved the rest of the queue).
-const MAX_LIFO_POLLS: u32 = 3;
+/// PR #5712: an unbounded chain starved the rest of the queue). Go bounds
+/// its `runnext` chain by the 10 ms time slice instead, so at
+/// `GOMAXPROCS=1` its orders follow longer chains than tokio's bound of 3
+/// allows: with 3, a goroutine that spawned two after a short hand-off
+/// chain ran them in another order than Go's. 64 polls of a few hundred
+/// nanoseconds keep the queue's wait in microseconds.
+const MAX_LIFO_POLLS: u32 = 64;
 
 pub(crate) struct Worker {
     pub(crate) shared: Arc<Shared>,
@@ -290,29 +295,30 @@ impl Worker {
 
     fn run_task(&self, task: Runnable) {
         self.end_searching();
-        let mut budget = self.poll(task, Budget::initial(self.shared.config.budget));
+        self.poll(task);
         let mut lifo_polls = 0;
         while let Some(next) = self.remote().lifo.take() {
             // Closed (a main goroutine on the workers returned, or
             // shutdown): nothing more runs; `run_loop` ends and the queues
             // are drained. Checked only when there is a next goroutine.
-            if budget.is_exhausted() || lifo_polls >= MAX_LIFO_POLLS || self.shared.is_closed() {
+            if lifo_polls >= MAX_LIFO_POLLS || self.shared.is_closed() {
                 self.push_back(next, false);
                 return;
             }
             lifo_polls += 1;
-            budget = self.poll(next, budget);
+            self.poll(next);
         }
     }
 
-    /// Polls one goroutine with `budget`; returns the budget left.
-    fn poll(&self, task: Runnable, budget: Budget) -> Budget {
+    /// Polls one goroutine, with a fresh coop budget: the budget is the
+    /// goroutine's own, not the rest of whoever woke it.
+    fn poll(&self, task: Runnable) {
         let meta = task.metadata();
         if meta.is_aborted() {
             // Dropping the runnable drops the future: the goroutine ends
             // and its JoinHandle reports cancellation.
             drop(task);
-            return budget;
+            return;
         }
         meta.set_running(self.shared.clock_ms());
         let remote = self.remote();
@@ -327,10 +333,10 @@ impl Worker {
         }
         let seq = self.poll_seq.get();
         remote.poll_seq.store(seq + 1, Relaxed);
-        let left = coop::with_budget(budget, || task.run()).1;
+        let budget = Budget::initial(self.shared.config.budget);
+        coop::with_budget(budget, || task.run());
         remote.poll_seq.store(seq + 2, Relaxed);
         self.poll_seq.set(seq + 2);
-        left
     }
 
     fn end_searching(&self) {
