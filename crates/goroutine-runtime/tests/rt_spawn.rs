@@ -87,54 +87,6 @@ fn a_goroutines_spawns_run_newest_first_then_in_order() {
 }
 
 #[test]
-fn spawns_after_a_chain_of_hand_offs_still_run_newest_first() {
-    // Go bounds a chain of `runnext` hand-offs by its 10 ms time slice, not
-    // by a count: after a token has passed through a relay of parked
-    // goroutines and back, the goroutine's two spawns still run newest
-    // first, as Go prints at GOMAXPROCS=1. (At a chain cap of 3, after 2
-    // or 6 relays the newer spawn was the chain's fifth poll, pushed to the
-    // queue behind the older one.)
-    for relays in 0..8 {
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let o = order.clone();
-        rt(1).block_on(async move {
-            let spawner = o.clone();
-            drop(goroutine::spawn(async move {
-                let (first_tx, mut rx) = goroutine::chan::bounded::<u32>(0);
-                let parked = Arc::new(AtomicUsize::new(0));
-                for _ in 0..relays {
-                    let (tx, next_rx) = goroutine::chan::bounded::<u32>(0);
-                    let parked = parked.clone();
-                    drop(goroutine::spawn(async move {
-                        parked.fetch_add(1, SeqCst);
-                        let v = rx.recv().await.unwrap();
-                        tx.send(v + 1).await.unwrap();
-                    }));
-                    rx = next_rx;
-                }
-                // Every relay waits on its channel before the token leaves.
-                while parked.load(SeqCst) < relays {
-                    goroutine::yield_now().await;
-                }
-                goroutine::yield_now().await;
-                let (send, recv) = (first_tx.send(0), rx.recv());
-                let (sent, got) = futures::join!(send, recv);
-                sent.unwrap();
-                assert_eq!(got, Some(relays as u32));
-                for i in 0..2 {
-                    let o = spawner.clone();
-                    goroutine::spawn(async move { o.lock().unwrap().push(i) });
-                }
-            }));
-            while o.lock().unwrap().len() < 2 {
-                goroutine::yield_now().await;
-            }
-        });
-        assert_eq!(*order.lock().unwrap(), [1, 0], "after {relays} relays");
-    }
-}
-
-#[test]
 fn spawn_from_a_goroutine_and_join_it() {
     let rt = rt(2);
     let v = rt.block_on(async {

@@ -22,7 +22,7 @@
 //!
 //! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
 //! or spawns lands in the LIFO slot (Go's `runnext`; a spawned one may be
-//! stolen by an idle worker) and runs next, with a fresh budget of its own,
+//! stolen by an idle worker) and runs next, inheriting the rest of the budget,
 //! at most `MAX_LIFO_POLLS` times in a row; a goroutine that yields (or
 //! whose budget ran out) goes to the back of the queue. Goroutines woken by
 //! timers land in the LIFO slot too (Go's `ready`); those woken by I/O go
@@ -52,13 +52,8 @@ use crate::wait::WaitReason;
 const GLOBAL_INTERVAL: u32 = 61;
 
 /// LIFO-slot polls in a row before the slot's goroutine must queue (tokio
-/// PR #5712: an unbounded chain starved the rest of the queue). Go bounds
-/// its `runnext` chain by the 10 ms time slice instead, so at
-/// `GOMAXPROCS=1` its orders follow longer chains than tokio's bound of 3
-/// allows: with 3, a goroutine that spawned two after a short hand-off
-/// chain ran them in another order than Go's. 64 polls of a few hundred
-/// nanoseconds keep the queue's wait in microseconds.
-const MAX_LIFO_POLLS: u32 = 64;
+/// PR #5712: an unbounded chain starved the rest of the queue).
+const MAX_LIFO_POLLS: u32 = 3;
 
 pub(crate) struct Worker {
     pub(crate) shared: Arc<Shared>,
@@ -202,11 +197,14 @@ impl Worker {
         if maintenance || global_owed {
             // Between ticks the LIFO slot is empty (`run_task` runs it
             // dry), so a goroutine there was just woken by a timer: it runs
-            // first, as from Go's `runnext`, and the global queue's turn
-            // moves to the next tick. The other way round, the global
-            // goroutine's first spawn would push it to the back of the
-            // queue, and a spawn storm that overflows the queue would push
-            // it on into the global queue: main's 20 ms sleep took seconds.
+            // first and the global queue's turn moves to the next tick.
+            // (Go checks timers on every schedule, so its timer wake-ups
+            // rarely meet its every-61st global pick; ours always do,
+            // since timers fire only on this tick.) The other way round,
+            // the global goroutine's first spawn would push it to the back
+            // of the queue, and a spawn storm that overflows the queue
+            // would push it on into the global queue: main's 20 ms sleep
+            // took seconds.
             if let Some(task) = self.remote().lifo.take() {
                 self.core.borrow_mut().global_owed = true;
                 return Some(task);
@@ -295,30 +293,29 @@ impl Worker {
 
     fn run_task(&self, task: Runnable) {
         self.end_searching();
-        self.poll(task);
+        let mut budget = self.poll(task, Budget::initial(self.shared.config.budget));
         let mut lifo_polls = 0;
         while let Some(next) = self.remote().lifo.take() {
             // Closed (a main goroutine on the workers returned, or
             // shutdown): nothing more runs; `run_loop` ends and the queues
             // are drained. Checked only when there is a next goroutine.
-            if lifo_polls >= MAX_LIFO_POLLS || self.shared.is_closed() {
+            if budget.is_exhausted() || lifo_polls >= MAX_LIFO_POLLS || self.shared.is_closed() {
                 self.push_back(next, false);
                 return;
             }
             lifo_polls += 1;
-            self.poll(next);
+            budget = self.poll(next, budget);
         }
     }
 
-    /// Polls one goroutine, with a fresh coop budget: the budget is the
-    /// goroutine's own, not the rest of whoever woke it.
-    fn poll(&self, task: Runnable) {
+    /// Polls one goroutine with `budget`; returns the budget left.
+    fn poll(&self, task: Runnable, budget: Budget) -> Budget {
         let meta = task.metadata();
         if meta.is_aborted() {
             // Dropping the runnable drops the future: the goroutine ends
             // and its JoinHandle reports cancellation.
             drop(task);
-            return;
+            return budget;
         }
         meta.set_running(self.shared.clock_ms());
         let remote = self.remote();
@@ -333,10 +330,10 @@ impl Worker {
         }
         let seq = self.poll_seq.get();
         remote.poll_seq.store(seq + 1, Relaxed);
-        let budget = Budget::initial(self.shared.config.budget);
-        coop::with_budget(budget, || task.run());
+        let left = coop::with_budget(budget, || task.run()).1;
         remote.poll_seq.store(seq + 2, Relaxed);
         self.poll_seq.set(seq + 2);
+        left
     }
 
     fn end_searching(&self) {
