@@ -1,5 +1,7 @@
 //! The reactor, through `goroutine::io::IoSource`.
 
+mod common;
+
 use std::future::poll_fn;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -144,12 +146,7 @@ fn an_io_wake_up_queues_behind_goroutines_already_in_the_global_queue() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
     const INJECTED: usize = 3_000;
-    // One worker and no monitor: nothing else moves goroutines around.
-    let rt = Builder::new()
-        .workers(1)
-        .blocking_threshold(None)
-        .build()
-        .unwrap();
+    let rt = common::one_worker_no_monitor();
     let handle = rt.handle();
     let (a, b, b_addr) = udp_pair();
     let ran = Arc::new(AtomicUsize::new(0));
@@ -157,16 +154,7 @@ fn an_io_wake_up_queues_behind_goroutines_already_in_the_global_queue() {
     let seen = rt.block_on({
         let (ran, stop) = (ran.clone(), stop.clone());
         async move {
-            // Keep the worker's local queue busy, so the global queue is
-            // served only once every 61 ticks.
-            for _ in 0..50 {
-                let stop = stop.clone();
-                goroutine::spawn(async move {
-                    while !stop.load(SeqCst) {
-                        goroutine::yield_now().await;
-                    }
-                });
-            }
+            common::keep_local_queue_busy(50, &stop);
             let waiting = Arc::new(AtomicBool::new(false));
             let receiver = {
                 let (ran, waiting) = (ran.clone(), waiting.clone());
@@ -187,12 +175,7 @@ fn an_io_wake_up_queues_behind_goroutines_already_in_the_global_queue() {
                     std::thread::yield_now();
                 }
                 std::thread::sleep(Duration::from_millis(10));
-                for _ in 0..INJECTED {
-                    let ran = ran.clone();
-                    drop(handle.spawn(async move {
-                        ran.fetch_add(1, SeqCst);
-                    }));
-                }
+                common::inject_counted(&handle, INJECTED, &ran);
                 a.send_to(b"late", b_addr).unwrap();
             });
             let seen = receiver.await.unwrap();

@@ -1,5 +1,7 @@
 //! The timer driver as seen through `goroutine::timer::TimerEntry`.
 
+mod common;
+
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -169,12 +171,7 @@ fn many_timers_with_equal_deadlines_all_fire() {
 fn a_timer_wake_up_runs_before_goroutines_waiting_in_the_global_queue() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     const INJECTED: usize = 10_000;
-    // One worker and no monitor: nothing else moves goroutines around.
-    let rt = Builder::new()
-        .workers(1)
-        .blocking_threshold(None)
-        .build()
-        .unwrap();
+    let rt = common::one_worker_no_monitor();
     let handle = rt.handle();
     let ran = Arc::new(AtomicUsize::new(0));
     let all_spawned = Arc::new(AtomicBool::new(false));
@@ -182,27 +179,12 @@ fn a_timer_wake_up_runs_before_goroutines_waiting_in_the_global_queue() {
     let seen = rt.block_on({
         let (ran, all_spawned, stop) = (ran.clone(), all_spawned.clone(), stop.clone());
         async move {
-            // Keep the worker's local queue busy, so the global queue is
-            // served only once every 61 ticks: draining it takes 610,000
-            // polls.
-            for _ in 0..50 {
-                let stop = stop.clone();
-                goroutine::spawn(async move {
-                    while !stop.load(SeqCst) {
-                        goroutine::yield_now().await;
-                    }
-                });
-            }
-            // From a plain thread: every spawn goes to the global queue.
+            // Draining the global queue takes 610,000 polls.
+            common::keep_local_queue_busy(50, &stop);
             let spawner = {
                 let (ran, all_spawned) = (ran.clone(), all_spawned.clone());
                 std::thread::spawn(move || {
-                    for _ in 0..INJECTED {
-                        let ran = ran.clone();
-                        drop(handle.spawn(async move {
-                            ran.fetch_add(1, SeqCst);
-                        }));
-                    }
+                    common::inject_counted(&handle, INJECTED, &ran);
                     all_spawned.store(true, SeqCst);
                 })
             };
@@ -249,11 +231,7 @@ fn a_spawn_storm_does_not_push_a_timer_wake_up_behind_it() {
             }
         }
     }
-    let rt = Builder::new()
-        .workers(1)
-        .blocking_threshold(None)
-        .build()
-        .unwrap();
+    let rt = common::one_worker_no_monitor();
     let seen = rt.block_on(async {
         goroutine::spawn(async {
             let (spawned, ran) = (Arc::new(AtomicUsize::new(1)), Arc::new(AtomicUsize::new(0)));
