@@ -30,13 +30,15 @@
 //! | `ctx, _ := context.WithTimeout(..)` | [`timeout`] around any future, or `goroutine::context` |
 //!
 //! All of it rests on the runtime's timer driver, a hierarchical timing
-//! wheel with 125 µs resolution driven by the workers themselves: a timer
-//! never fires before its deadline, fires within about a millisecond after
-//! it on an idle machine (a few hundred µs in a program with no sockets,
+//! wheel with 125 µs slots driven by the workers themselves: a timer never
+//! fires before its deadline and fires once its exact deadline has passed
+//! (in one slot of 64, at the slot's end). On an idle machine that is a
+//! thread's wake-up later (about 75 µs here in a program with no sockets,
 //! where the sleeping worker waits on a condition variable; up to about a
 //! millisecond more once sockets exist, because the poller's timeout is in
-//! whole milliseconds), costs O(1) to set and to cancel, and an idle
-//! runtime with pending timers sleeps until the next one. The futures here
+//! whole milliseconds); on a busy worker, the end of the poll under way,
+//! as in Go. A timer costs O(1) to set and to cancel, and an idle runtime
+//! with pending timers sleeps until the next one. The futures here
 //! also work when polled by another executor (they then use the global
 //! runtime's driver).
 //!

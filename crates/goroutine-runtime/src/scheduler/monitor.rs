@@ -42,6 +42,11 @@ use crate::runtime::spawn_thread;
 /// How often the monitor samples the workers while the runtime is busy.
 const INTERVAL: Duration = Duration::from_millis(2);
 
+/// A worker that has ended no poll for this long will not fire the timers
+/// soon: the monitor fires them (Go's `forcePreemptNS`, after which Go
+/// would preempt the goroutine and check them).
+const STUCK_AFTER: Duration = Duration::from_millis(10);
+
 /// What the monitor remembers about one worker slot.
 #[derive(Clone, Copy)]
 struct Sample {
@@ -86,14 +91,20 @@ fn run(shared: &Arc<Shared>) {
         let now = Instant::now();
         shared.tick_clock(now);
         main_q_held = release_main_q(shared, main_q_held);
-        if shared.driver.is_overdue(now, INTERVAL) {
+        if shared.driver.is_overdue(now, INTERVAL) && no_poll_ended_for(shared, &samples, now) {
             // Every worker is stuck in a poll (goroutines that compute
             // without awaiting, more of them than the extra workers): no
             // worker fires the timers. Go would preempt them; we cannot,
             // so fire the timers here. Their goroutines queue for the next
             // free worker; a main goroutine on its own thread runs at once,
             // and so does one of the workers', on the thread that waits for
-            // it (`Shared::main_rescued`).
+            // it (`Shared::main_rescued`). Not while some worker has ended
+            // a poll in the last `STUCK_AFTER`: it fires them at the end of
+            // its current one, and its LIFO slot runs the woken goroutine
+            // next, where from here it would wait in the global queue for
+            // the worker's 61st tick (a 1 ms sleeper beside polls of 1 ms
+            // woke 239 ms late). Go checks timers at every schedule too,
+            // and preempts a goroutine only after 10 ms.
             // SeqCst: read by `quiescent` between its SeqCst loads.
             shared.monitor.firing.store(true, SeqCst);
             shared.driver.process(now);
@@ -110,6 +121,18 @@ fn run(shared: &Arc<Shared>) {
             }
         }
     }
+}
+
+/// True if no worker has ended a poll for `STUCK_AFTER` (each looks at the
+/// timers when it does): all are stuck in polls, or parked.
+fn no_poll_ended_for(shared: &Shared, samples: &[Sample], now: Instant) -> bool {
+    // Relaxed: sampling; a stale value only delays the firing by a round.
+    samples
+        .iter()
+        .zip(shared.remotes.iter())
+        .all(|(sample, remote)| {
+            remote.poll_seq.load(Relaxed) == sample.seq && now - sample.since >= STUCK_AFTER
+        })
 }
 
 /// A main goroutine that runs on (a long computation, a blocking call)

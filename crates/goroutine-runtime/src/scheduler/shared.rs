@@ -77,7 +77,8 @@ pub(crate) enum DeadlockAction {
     Panic,
 }
 
-/// Keeps per-worker state on its own cache lines.
+/// Keeps per-worker state (and the timer driver's next due time, read
+/// after every poll) on its own cache lines.
 #[repr(align(128))]
 pub(crate) struct CachePadded<T>(pub(crate) T);
 

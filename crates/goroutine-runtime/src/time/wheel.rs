@@ -14,7 +14,19 @@
 //! below a tick (`sub`), and [`Wheel::advance`] sorts what it fires by
 //! (tick, sub) when that order differs from the slots' (it rarely does).
 //! Equal deadlines fire in insertion order: each slot's list is a FIFO,
-//! cascading walks a list from its head, and the sort is stable. So of two
+//! cascading walks a list from its head, and the sort is stable.
+//!
+//! And not a tick late: [`Wheel::advance_within`] also fires the entries of
+//! the tick under way whose exact deadline has passed (Go fires a timer
+//! once `when <= now`). Five goroutines that sleep 20 ms a few µs apart
+//! wake together, as in Go, even when a tick boundary falls between their
+//! deadlines; before, they then woke in two batches a tick apart and
+//! printed in another order (an audit program did, about one run in
+//! twenty). Level-0 slots keep a lower
+//! bound of their entries' `sub` (`min_sub`), so [`Wheel::next_due`] says
+//! when that is worth a look without walking a list. Only a tick that
+//! starts a new level-0 round (one in 64) waits for its boundary: its
+//! entries still share a higher level's slot with later ones. So of two
 //! `after(d)` channels made one after the other, the first is the one a
 //! parked `select!` is handed; and a ticker's tick re-armed at 100 ms for
 //! 200 ms fires before a 200 ms timer armed at 0 ms plus a few µs.
@@ -69,6 +81,10 @@ pub(crate) struct Wheel {
     /// Ticks processed so far.
     elapsed: u64,
     levels: [Level; LEVELS],
+    /// For each level-0 slot, at most the least `sub` of its entries
+    /// (`u32::MAX` when empty). Lowered by `link`; exact again after a
+    /// walk (`advance_within`) or once the slot empties.
+    min_sub: [u32; SLOTS],
     entries: Vec<Entry>,
     free: Vec<u32>,
     pending: usize,
@@ -110,6 +126,7 @@ impl Wheel {
                 heads: [NIL; SLOTS],
                 tails: [NIL; SLOTS],
             }; LEVELS],
+            min_sub: [u32::MAX; SLOTS],
             entries: Vec::new(),
             free: Vec::new(),
             pending: 0,
@@ -165,6 +182,9 @@ impl Wheel {
             self.entries[tail as usize].next = key;
         }
         let e = &mut self.entries[key as usize];
+        if level == 0 {
+            self.min_sub[slot] = self.min_sub[slot].min(e.sub);
+        }
         e.prev = tail;
         e.next = NIL;
         e.state = State::Pending {
@@ -187,6 +207,9 @@ impl Wheel {
             self.levels[level].heads[slot] = next;
             if next == NIL {
                 self.levels[level].occupied &= !(1 << slot);
+                if level == 0 {
+                    self.min_sub[slot] = u32::MAX;
+                }
             }
         } else {
             self.entries[prev as usize].next = next;
@@ -236,9 +259,19 @@ impl Wheel {
         (was_pending, waker)
     }
 
-    /// Tick of the next slot to process: no entry is due before it.
-    pub(crate) fn next_expiration(&self) -> Option<u64> {
-        self.next_slot().map(|(_, _, when)| when)
+    /// A lower bound of the next exact deadline that
+    /// [`advance_within`](Self::advance_within) fires, as (tick, sub); a
+    /// `sub` of `u32::MAX` stands for the end of the tick (the entries wait
+    /// for its boundary).
+    pub(crate) fn next_due(&self) -> Option<(u64, u32)> {
+        self.next_slot().map(|(level, slot, when)| {
+            let sub = if level == 0 {
+                self.min_sub[slot]
+            } else {
+                u32::MAX
+            };
+            (when, sub)
+        })
     }
 
     fn next_slot(&self) -> Option<(usize, usize, u64)> {
@@ -276,6 +309,9 @@ impl Wheel {
             self.levels[level].heads[slot] = NIL;
             self.levels[level].tails[slot] = NIL;
             self.levels[level].occupied &= !(1 << slot);
+            if level == 0 {
+                self.min_sub[slot] = u32::MAX;
+            }
             while key != NIL {
                 let next = self.entries[key as usize].next;
                 let e = &mut self.entries[key as usize];
@@ -296,9 +332,60 @@ impl Wheel {
             }
         }
         self.elapsed = self.elapsed.max(now);
-        // Slots come in tick order, so only the order within a tick can be
-        // off; checking is one pass, and a stable sort keeps ties FIFO.
-        let batch = &mut fired[first..];
+        Self::sort_batch(&mut fired[first..]);
+    }
+
+    /// [`advance`](Self::advance) to tick `now`, then also fires the
+    /// entries of tick `now + 1` whose `sub` is at most `sub`: those whose
+    /// exact deadline has passed when the clock is `sub` into that tick.
+    /// The whole batch comes out in exact-deadline order, and every entry
+    /// fired by a later call has a later deadline.
+    ///
+    /// Tick `now + 1`'s entries are found in one level-0 slot, except when
+    /// `now + 1` starts a new round of level 0: then they wait for the
+    /// boundary (at most a tick late, as before).
+    pub(crate) fn advance_within(&mut self, now: u64, sub: u32, fired: &mut Vec<Fired>) {
+        let first = fired.len();
+        self.advance(now, fired);
+        let tick = now + 1;
+        if self.elapsed != now || level_for(now, tick) != 0 {
+            return;
+        }
+        let slot = slot_for(tick, 0);
+        if self.min_sub[slot] > sub {
+            return;
+        }
+        let mut key = self.levels[0].heads[slot];
+        let mut least = u32::MAX;
+        while key != NIL {
+            let e = &self.entries[key as usize];
+            let next = e.next;
+            debug_assert_eq!(e.deadline, tick);
+            if e.sub <= sub {
+                self.unlink(key);
+                self.pending -= 1;
+                let e = &mut self.entries[key as usize];
+                e.state = State::Fired;
+                if let Some(waker) = e.waker.take() {
+                    fired.push(Fired {
+                        when: (e.deadline, e.sub),
+                        waker,
+                    });
+                }
+            } else {
+                least = least.min(e.sub);
+            }
+            key = next;
+        }
+        // The slot may have emptied (`unlink` reset it); `least` is then
+        // `u32::MAX` as well.
+        self.min_sub[slot] = least;
+        Self::sort_batch(&mut fired[first..]);
+    }
+
+    /// Slots come in tick order, so only the order within a tick can be
+    /// off; checking is one pass, and a stable sort keeps ties FIFO.
+    fn sort_batch(batch: &mut [Fired]) {
         if !batch.is_sorted_by_key(|f| f.when) {
             batch.sort_by_key(|f| f.when);
         }
@@ -421,6 +508,120 @@ mod tests {
         w.advance(50, &mut Vec::<Fired>::new());
         assert_eq!(w.insert(50, 0, Waker::noop().clone()), Insert::Due);
         assert_eq!(w.insert(3, 0, Waker::noop().clone()), Insert::Due);
+    }
+
+    #[test]
+    fn entries_of_the_tick_under_way_fire_once_their_deadline_passes() {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut w = Wheel::new();
+        for (n, sub) in [(0, 100), (1, 500), (2, 50)] {
+            w.insert(10, sub, numbered(&log, n));
+        }
+        assert_eq!(w.next_due(), Some((10, 50)));
+        let mut fired = Vec::new();
+        // 60 into tick 10: only the deadline at 50 has passed.
+        w.advance_within(9, 60, &mut fired);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(w.next_due(), Some((10, 100)), "exact again after a walk");
+        w.advance_within(9, 500, &mut fired);
+        fired.into_iter().for_each(|f| f.waker.wake());
+        assert_eq!(*log.lock().unwrap(), [2, 0, 1]);
+        assert_eq!(w.pending(), 0);
+        assert_eq!(w.next_due(), None);
+    }
+
+    #[test]
+    fn a_tick_that_starts_a_level_0_round_waits_for_its_boundary() {
+        let mut w = Wheel::new();
+        w.insert(64, 10, Waker::noop().clone());
+        assert_eq!(w.next_due(), Some((64, u32::MAX)));
+        assert_eq!(fire_within(&mut w, 63, 1_000), 0);
+        assert_eq!(fire_within(&mut w, 64, 0), 1);
+    }
+
+    #[test]
+    fn a_removed_entry_leaves_a_lower_bound_that_the_next_walk_mends() {
+        let mut w = Wheel::new();
+        let Insert::Pending(early) = w.insert(5, 10, Waker::noop().clone()) else {
+            panic!()
+        };
+        w.insert(5, 90, Waker::noop().clone());
+        w.remove(early);
+        assert_eq!(w.next_due(), Some((5, 10)), "a lower bound, not exact");
+        assert_eq!(fire_within(&mut w, 4, 20), 0);
+        assert_eq!(w.next_due(), Some((5, 90)));
+    }
+
+    fn fire_within(w: &mut Wheel, now: u64, sub: u32) -> usize {
+        let mut v = Vec::new();
+        w.advance_within(now, sub, &mut v);
+        v.len()
+    }
+
+    /// Random exact deadlines against a model: each fires in the first
+    /// `advance_within` that passes it (or, in a tick that starts a new
+    /// level-0 round, that reaches the tick's end), and never one fired
+    /// earlier has a later deadline.
+    #[test]
+    fn exact_deadlines_fire_once_passed_and_in_order() {
+        const SUBS: u64 = 1_000;
+        let mut w = Wheel::new();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut live: Vec<(u64, u32, u32)> = Vec::new();
+        // The clock: whole ticks passed, and how far into the next one.
+        let (mut now, mut sub) = (0u64, 0u32);
+        let mut last_fired = (0, 0);
+        let rounds = if cfg!(miri) { 300 } else { 5_000 };
+        for _ in 0..rounds {
+            let at = now * SUBS + u64::from(sub) + 1 + rand() % 3_000;
+            let (tick, tsub) = (at.div_ceil(SUBS), ((at - 1) % SUBS + 1) as u32);
+            if let Insert::Pending(k) = w.insert(tick, tsub, Waker::noop().clone()) {
+                live.push((tick, tsub, k));
+            }
+            if rand() % 2 == 0 {
+                let clock = now * SUBS + u64::from(sub) + rand() % 400;
+                (now, sub) = (clock / SUBS, (clock % SUBS) as u32);
+                let mut fired = Vec::new();
+                w.advance_within(now, sub, &mut fired);
+                for f in &fired {
+                    assert!(f.when >= last_fired, "{:?} after {last_fired:?}", f.when);
+                    last_fired = f.when;
+                }
+                for &(tick, tsub, k) in &live {
+                    let passed = tick <= now || (tick == now + 1 && tsub <= sub);
+                    let waits = tick % 64 == 0 && tick > now;
+                    assert_eq!(
+                        w.is_fired(k),
+                        passed && !waits,
+                        "({tick}, {tsub}) at ({now}, {sub})"
+                    );
+                }
+                live.retain(|&(_, _, k)| {
+                    if w.is_fired(k) {
+                        w.remove(k);
+                        false
+                    } else {
+                        true
+                    }
+                });
+                // When each can fire: a tick that starts a level-0 round
+                // fires at its end.
+                let fires_at = |&(tick, tsub, _): &(u64, u32, u32)| {
+                    (tick, if tick % 64 == 0 { u32::MAX } else { tsub })
+                };
+                if let Some(first) = live.iter().map(fires_at).min() {
+                    let next = w.next_due().expect("entries are pending");
+                    assert!(next <= first, "{next:?} is no lower bound of {first:?}");
+                }
+            }
+        }
+        assert_eq!(w.pending(), live.len());
     }
 
     /// Random deadlines against a sorted model: each fires in the first
