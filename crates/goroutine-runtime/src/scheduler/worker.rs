@@ -543,7 +543,7 @@ impl Worker {
             self.in_driver.set(false);
         }
         self.timer_check
-            .clock_read(now_ns, self.poll_seq.get(), driver.next_due_ns());
+            .clock_read(now_ns, self.poll_seq.get(), driver.next_due_ns(), due);
         due
     }
 

@@ -117,8 +117,13 @@ impl Driver {
     }
 
     fn publish_next(&self, inner: &Inner) {
+        let next = Self::next_due_of(inner);
         // Relaxed: a hint for busy workers; the lock orders the real data.
-        self.next_due.store(Self::next_due_of(inner), Relaxed);
+        // Stored only when it changes: every worker reads it after every
+        // poll, and most inserts and removes leave it as it was.
+        if self.next_due.load(Relaxed) != next {
+            self.next_due.store(next, Relaxed);
+        }
     }
 
     /// Registers `waker` for `deadline`. Returns the worker to unpark (the
@@ -205,10 +210,18 @@ impl Driver {
             f.waker.wake();
         }
         // Give the buffer back for next time (another worker may have put
-        // one back meanwhile; keep the larger).
-        let mut inner = lock(&self.inner);
-        if inner.fired.capacity() < fired.capacity() {
-            inner.fired = fired;
+        // one back meanwhile; keep the larger). Not if that means waiting
+        // for the lock: busy workers fire timers often, and the buffer only
+        // saves an allocation.
+        let inner = match self.inner.try_lock() {
+            Ok(inner) => Some(inner),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        };
+        if let Some(mut inner) = inner {
+            if inner.fired.capacity() < fired.capacity() {
+                inner.fired = fired;
+            }
         }
         n
     }

@@ -14,7 +14,10 @@
 //! below a tick (`sub`), and [`Wheel::advance`] sorts what it fires by
 //! (tick, sub) when that order differs from the slots' (it rarely does).
 //! Equal deadlines fire in insertion order: each slot's list is a FIFO,
-//! cascading walks a list from its head, and the sort is stable.
+//! cascading walks a list from its head, and the sort is stable. So of two
+//! `after(d)` channels made one after the other, the first is the one a
+//! parked `select!` is handed; and a ticker's tick re-armed at 100 ms for
+//! 200 ms fires before a 200 ms timer armed at 0 ms plus a few µs.
 //!
 //! And not a tick late: [`Wheel::advance_within`] also fires the entries of
 //! the tick under way whose exact deadline has passed (Go fires a timer
@@ -22,14 +25,15 @@
 //! wake together, as in Go, even when a tick boundary falls between their
 //! deadlines; before, they then woke in two batches a tick apart and
 //! printed in another order (an audit program did, about one run in
-//! twenty). Level-0 slots keep a lower
-//! bound of their entries' `sub` (`min_sub`), so [`Wheel::next_due`] says
-//! when that is worth a look without walking a list. Only a tick that
-//! starts a new level-0 round (one in 64) waits for its boundary: its
-//! entries still share a higher level's slot with later ones. So of two
-//! `after(d)` channels made one after the other, the first is the one a
-//! parked `select!` is handed; and a ticker's tick re-armed at 100 ms for
-//! 200 ms fires before a 200 ms timer armed at 0 ms plus a few µs.
+//! twenty). Level-0 slots keep a lower bound of their entries' `sub`
+//! (`min_sub`), so [`Wheel::next_due`] says when a look is worth it
+//! without walking a list. Two kinds of tick still wait for their end:
+//! - one in 64, the first of a level-0 round: its entries still share a
+//!   higher level's slot with later ones;
+//! - a dense one, with more than `DENSE` entries (a million sleepers put a
+//!   thousand in a tick): busy workers look after every poll, and walking
+//!   that many at each look made `sleepers_1m` 20 % slower. Timers that
+//!   dense fire in batches anyway.
 //!
 //! Invariants:
 //! 1. Every pending entry has `deadline > elapsed`; its level is the
@@ -45,6 +49,11 @@ const LEVELS: usize = 6;
 const SLOT_BITS: u32 = 6;
 const SLOTS: usize = 1 << SLOT_BITS;
 const NIL: u32 = u32::MAX;
+/// A tick with more entries than this fires at its end (see the module
+/// docs).
+const DENSE: usize = 64;
+/// `Wheel::dense_tick` when none is known.
+const NO_TICK: u64 = u64::MAX;
 
 /// Where an entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +94,11 @@ pub(crate) struct Wheel {
     /// (`u32::MAX` when empty). Lowered by `link`; exact again after a
     /// walk (`advance_within`) or once the slot empties.
     min_sub: [u32; SLOTS],
+    /// A tick found to have more than `DENSE` entries (`NO_TICK`: none):
+    /// it fires at its end.
+    dense_tick: u64,
+    /// Reused buffer: the keys a look at the tick under way fires.
+    due: Vec<u32>,
     entries: Vec<Entry>,
     free: Vec<u32>,
     pending: usize,
@@ -127,6 +141,8 @@ impl Wheel {
                 tails: [NIL; SLOTS],
             }; LEVELS],
             min_sub: [u32::MAX; SLOTS],
+            dense_tick: NO_TICK,
+            due: Vec::new(),
             entries: Vec::new(),
             free: Vec::new(),
             pending: 0,
@@ -265,12 +281,8 @@ impl Wheel {
     /// for its boundary).
     pub(crate) fn next_due(&self) -> Option<(u64, u32)> {
         self.next_slot().map(|(level, slot, when)| {
-            let sub = if level == 0 {
-                self.min_sub[slot]
-            } else {
-                u32::MAX
-            };
-            (when, sub)
+            let at_end = level != 0 || when == self.dense_tick;
+            (when, if at_end { u32::MAX } else { self.min_sub[slot] })
         })
     }
 
@@ -342,41 +354,54 @@ impl Wheel {
     /// fired by a later call has a later deadline.
     ///
     /// Tick `now + 1`'s entries are found in one level-0 slot, except when
-    /// `now + 1` starts a new round of level 0: then they wait for the
-    /// boundary (at most a tick late, as before).
+    /// `now + 1` starts a new round of level 0; those, and the entries of
+    /// a tick with more than `DENSE`, wait for the tick's end (at most a
+    /// tick late, as before).
     pub(crate) fn advance_within(&mut self, now: u64, sub: u32, fired: &mut Vec<Fired>) {
         let first = fired.len();
         self.advance(now, fired);
         let tick = now + 1;
-        if self.elapsed != now || level_for(now, tick) != 0 {
+        if self.elapsed != now || level_for(now, tick) != 0 || tick == self.dense_tick {
             return;
         }
         let slot = slot_for(tick, 0);
         if self.min_sub[slot] > sub {
             return;
         }
-        let mut key = self.levels[0].heads[slot];
-        let mut least = u32::MAX;
+        // One walk: note what is due, and the least `sub` of the rest;
+        // give up on a dense tick before firing any of it.
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        let (mut key, mut seen, mut least) = (self.levels[0].heads[slot], 0, u32::MAX);
         while key != NIL {
+            seen += 1;
+            if seen > DENSE {
+                self.dense_tick = tick;
+                self.due = due;
+                return;
+            }
             let e = &self.entries[key as usize];
-            let next = e.next;
             debug_assert_eq!(e.deadline, tick);
             if e.sub <= sub {
-                self.unlink(key);
-                self.pending -= 1;
-                let e = &mut self.entries[key as usize];
-                e.state = State::Fired;
-                if let Some(waker) = e.waker.take() {
-                    fired.push(Fired {
-                        when: (e.deadline, e.sub),
-                        waker,
-                    });
-                }
+                due.push(key);
             } else {
                 least = least.min(e.sub);
             }
-            key = next;
+            key = e.next;
         }
+        for &key in &due {
+            self.unlink(key);
+            self.pending -= 1;
+            let e = &mut self.entries[key as usize];
+            e.state = State::Fired;
+            if let Some(waker) = e.waker.take() {
+                fired.push(Fired {
+                    when: (e.deadline, e.sub),
+                    waker,
+                });
+            }
+        }
+        self.due = due;
         // The slot may have emptied (`unlink` reset it); `least` is then
         // `u32::MAX` as well.
         self.min_sub[slot] = least;
@@ -531,6 +556,22 @@ mod tests {
     }
 
     #[test]
+    fn a_dense_tick_fires_whole_at_its_end() {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut w = Wheel::new();
+        // Inserted latest first: the batch still comes out by deadline.
+        for n in (0..=DENSE as u32).rev() {
+            w.insert(10, n + 1, numbered(&log, n));
+        }
+        assert_eq!(fire_within(&mut w, 9, 1_000), 0, "more than DENSE");
+        assert_eq!(w.next_due(), Some((10, u32::MAX)));
+        let mut fired = Vec::new();
+        w.advance_within(10, 0, &mut fired);
+        fired.into_iter().for_each(|f| f.waker.wake());
+        assert_eq!(*log.lock().unwrap(), (0..=DENSE as u32).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn a_tick_that_starts_a_level_0_round_waits_for_its_boundary() {
         let mut w = Wheel::new();
         w.insert(64, 10, Waker::noop().clone());
@@ -595,7 +636,7 @@ mod tests {
                 }
                 for &(tick, tsub, k) in &live {
                     let passed = tick <= now || (tick == now + 1 && tsub <= sub);
-                    let waits = tick % 64 == 0 && tick > now;
+                    let waits = (tick % 64 == 0 || tick == w.dense_tick) && tick > now;
                     assert_eq!(
                         w.is_fired(k),
                         passed && !waits,
@@ -612,8 +653,10 @@ mod tests {
                 });
                 // When each can fire: a tick that starts a level-0 round
                 // fires at its end.
+                let dense = w.dense_tick;
                 let fires_at = |&(tick, tsub, _): &(u64, u32, u32)| {
-                    (tick, if tick % 64 == 0 { u32::MAX } else { tsub })
+                    let at_end = tick % 64 == 0 || tick == dense;
+                    (tick, if at_end { u32::MAX } else { tsub })
                 };
                 if let Some(first) = live.iter().map(fires_at).min() {
                     let next = w.next_due().expect("entries are pending");
