@@ -91,20 +91,32 @@ fn run(shared: &Arc<Shared>) {
         let now = Instant::now();
         shared.tick_clock(now);
         main_q_held = release_main_q(shared, main_q_held);
-        if shared.driver.is_overdue(now, INTERVAL) && no_poll_ended_for(shared, &samples, now) {
+        let overdue = shared.driver.is_overdue(now, INTERVAL);
+        if overdue
+            && !no_poll_ended_for(shared, &samples, now)
+            && shared.idle.any_sleeper().is_none()
+        {
+            // Every worker is running and some end polls: the next to end
+            // one fires them (see below), even if it predicted that the
+            // timer was far off in polls and its polls then got longer.
+            shared.driver.poke();
+        } else if overdue {
             // Every worker is stuck in a poll (goroutines that compute
             // without awaiting, more of them than the extra workers): no
             // worker fires the timers. Go would preempt them; we cannot,
             // so fire the timers here. Their goroutines queue for the next
             // free worker; a main goroutine on its own thread runs at once,
             // and so does one of the workers', on the thread that waits for
-            // it (`Shared::main_rescued`). Not while some worker has ended
-            // a poll in the last `STUCK_AFTER`: it fires them at the end of
-            // its current one, and its LIFO slot runs the woken goroutine
-            // next, where from here it would wait in the global queue for
-            // the worker's 61st tick (a 1 ms sleeper beside polls of 1 ms
-            // woke 239 ms late). Go checks timers at every schedule too,
-            // and preempts a goroutine only after 10 ms.
+            // it (`Shared::main_rescued`). Here too when a worker is
+            // parked (the one that slept for the timers left to run a
+            // goroutine): it is woken to run what they wake. But not while
+            // every worker runs and one has ended a poll in the last
+            // `STUCK_AFTER`: poked, it fires them at the end of its current
+            // poll, and its LIFO slot runs the woken goroutine next, where
+            // from here it would wait in the global queue for that busy
+            // worker's 61st tick (a 1 ms sleeper beside polls of 1 ms woke
+            // 239 ms late). Go checks timers at every schedule too, and
+            // preempts a goroutine only after 10 ms.
             // SeqCst: read by `quiescent` between its SeqCst loads.
             shared.monitor.firing.store(true, SeqCst);
             shared.driver.process(now);

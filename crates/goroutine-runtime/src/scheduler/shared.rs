@@ -286,7 +286,12 @@ impl Shared {
     /// Refreshes the coarse clock from `now`.
     pub(crate) fn tick_clock(&self, now: Instant) {
         let ms = now.saturating_duration_since(self.start).as_millis() as u32;
-        self.clock_ms.store(ms, Relaxed);
+        // Stored only when it changes: busy workers near a timer's
+        // deadline read the clock after every poll, and every poll reads
+        // this line.
+        if self.clock_ms.load(Relaxed) != ms {
+            self.clock_ms.store(ms, Relaxed);
+        }
     }
 
     /// Queues a goroutine from outside the workers (or overflow), and wakes

@@ -341,8 +341,9 @@ impl Worker {
     /// against 1-2 % now.
     #[inline(never)]
     fn check_pending_timers(&self) {
-        let due = self.shared.driver.next_due_ns();
-        if !self.timer_check.wants_clock(due, self.poll_seq.get()) {
+        let driver = &self.shared.driver;
+        let due = driver.next_due_ns();
+        if !self.timer_check.wants_clock(due, self.poll_seq.get()) && !driver.take_poke() {
             return;
         }
         let now = Instant::now();

@@ -22,7 +22,7 @@
 mod wheel;
 
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::Mutex;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -37,9 +37,9 @@ const NEVER: u64 = u64::MAX;
 
 /// Length of one wheel tick: 125 µs. A deadline files under the tick it
 /// falls in; within that tick it fires as soon as it has passed, except
-/// in one tick of 64 (`Wheel::advance_within`), where it can wait for the
-/// tick's end. A whole millisecond made `sleep(1ms)` take 1-2 ms, where
-/// Go's takes about 1.05.
+/// in a tick of more than 64 timers (`Wheel::advance_within`), which
+/// fires at its end. A whole millisecond made `sleep(1ms)` take 1-2 ms,
+/// where Go's takes about 1.05.
 const TICK_NS: u128 = 125_000;
 
 pub(crate) struct Driver {
@@ -47,13 +47,20 @@ pub(crate) struct Driver {
     inner: Mutex<Inner>,
     /// Worker that sleeps in the driver, or `NO_OWNER`.
     owner: AtomicUsize,
+    /// What busy workers read after every poll, on a cache line of its
+    /// own: `owner` and the lock are written whenever a worker parks or a
+    /// timer is set (`chan_select4` was 5-8 % slower with it beside them).
+    hint: CachePadded<Hint>,
+}
+
+struct Hint {
     /// When the next timer is due, in ns since `start` (`NEVER` if none):
     /// the wheel's `next_due`, a lower bound of the next exact deadline,
-    /// so busy workers can check for due timers without the lock. On a
-    /// cache line of its own: every worker reads it after every poll, and
-    /// `owner` and the lock are written whenever a worker parks or a timer
-    /// is set (`chan_select4` was 5-8 % slower with it beside them).
-    next_due: CachePadded<AtomicU64>,
+    /// so busy workers can check for due timers without the lock.
+    next_due: AtomicU64,
+    /// Set by the monitor when a timer is overdue: the next worker to end
+    /// a poll reads the clock whatever it predicted (`poke`).
+    poked: AtomicBool,
 }
 
 struct Inner {
@@ -74,7 +81,10 @@ impl Driver {
                 fired: Vec::new(),
             }),
             owner: AtomicUsize::new(NO_OWNER),
-            next_due: CachePadded(AtomicU64::new(NEVER)),
+            hint: CachePadded(Hint {
+                next_due: AtomicU64::new(NEVER),
+                poked: AtomicBool::new(false),
+            }),
         }
     }
 
@@ -121,8 +131,8 @@ impl Driver {
         // Relaxed: a hint for busy workers; the lock orders the real data.
         // Stored only when it changes: every worker reads it after every
         // poll, and most inserts and removes leave it as it was.
-        if self.next_due.load(Relaxed) != next {
-            self.next_due.store(next, Relaxed);
+        if self.hint.next_due.load(Relaxed) != next {
+            self.hint.next_due.store(next, Relaxed);
         }
     }
 
@@ -190,7 +200,24 @@ impl Driver {
     #[inline]
     pub(crate) fn next_due_ns(&self) -> u64 {
         // Relaxed: a hint (see `publish_next`).
-        self.next_due.load(Relaxed)
+        self.hint.next_due.load(Relaxed)
+    }
+
+    /// For the monitor: a timer is overdue while workers still end polls;
+    /// the next one to end a poll should look at the clock (its prediction
+    /// may have assumed shorter polls).
+    pub(crate) fn poke(&self) {
+        // Relaxed: a hint; a worker that misses it sees it after its next
+        // poll.
+        self.hint.poked.store(true, Relaxed);
+    }
+
+    /// True if the monitor asked for a look (see `poke`); clears it.
+    #[inline]
+    pub(crate) fn take_poke(&self) -> bool {
+        // Relaxed: a hint. Read first, so a worker writes the line only
+        // when it was set.
+        self.hint.poked.load(Relaxed) && self.hint.poked.swap(false, Relaxed)
     }
 
     /// Fires every timer due at `now`; returns how many goroutines it woke.

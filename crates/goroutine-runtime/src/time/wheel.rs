@@ -27,21 +27,26 @@
 //! printed in another order (an audit program did, about one run in
 //! twenty). Level-0 slots keep a lower bound of their entries' `sub`
 //! (`min_sub`), so [`Wheel::next_due`] says when a look is worth it
-//! without walking a list. Two kinds of tick still wait for their end:
-//! - one in 64, the first of a level-0 round: its entries still share a
-//!   higher level's slot with later ones;
-//! - a dense one, with more than `DENSE` entries (a million sleepers put a
-//!   thousand in a tick): busy workers look after every poll, and walking
-//!   that many at each look made `sleepers_1m` 20 % slower. Timers that
-//!   dense fire in batches anyway.
+//! without walking a list, and the next tick's entries are always in one
+//! level-0 slot (invariant 1). A dense tick, with more than `DENSE`
+//! entries (a million sleepers put a thousand in a tick), still fires at
+//! its end: busy workers look after every poll, and walking that many at
+//! each look made `sleepers_1m` 20 % slower. Timers that dense fire in
+//! batches anyway.
 //!
 //! Invariants:
 //! 1. Every pending entry has `deadline > elapsed`; its level is the
-//!    highest 6-bit digit in which `deadline` and `elapsed` differ (capped
-//!    at the top level), its slot that digit of `deadline`.
+//!    highest 6-bit digit in which `deadline` and `elapsed + 1` (the next
+//!    tick to process) differ (capped at the top level), its slot that
+//!    digit of `deadline`. So the next tick's entries are on level 0, in
+//!    one slot, and a look at the tick under way finds them there: a slot
+//!    of a higher level cascades one tick before its range starts (the top
+//!    level's at its start: a tick every 2^30 waits for its end).
 //! 2. So entries on level `L` are later than every entry on levels below
 //!    `L`, and the first level with an occupied slot holds the next expiry.
 //! 3. A slot's list is non-empty exactly when its `occupied` bit is set.
+//! 4. `min_sub` of a level-0 slot is at most the `sub` of each of its
+//!    entries (`u32::MAX` when it is empty).
 
 use std::task::Waker;
 
@@ -189,7 +194,7 @@ impl Wheel {
     fn link(&mut self, key: u32) {
         let deadline = self.entries[key as usize].deadline;
         debug_assert!(deadline > self.elapsed);
-        let level = level_for(self.elapsed, deadline);
+        let level = level_for(self.elapsed + 1, deadline);
         let slot = slot_for(deadline, level);
         let tail = self.levels[level].tails[slot];
         if tail == NIL {
@@ -277,11 +282,20 @@ impl Wheel {
 
     /// A lower bound of the next exact deadline that
     /// [`advance_within`](Self::advance_within) fires, as (tick, sub); a
-    /// `sub` of `u32::MAX` stands for the end of the tick (the entries wait
-    /// for its boundary).
+    /// `sub` of `u32::MAX` stands for the end of the tick (a dense tick's
+    /// entries wait for it), and of 0 for the start (a higher level's slot
+    /// then cascades, after which the bound is exact).
     pub(crate) fn next_due(&self) -> Option<(u64, u32)> {
         self.next_slot().map(|(level, slot, when)| {
-            let at_end = level != 0 || when == self.dense_tick;
+            if level == LEVELS - 1 {
+                // Cascades at the end of tick `when`.
+                return (when, u32::MAX);
+            }
+            if level != 0 {
+                // Cascades at the end of the tick before `when`.
+                return (when, 0);
+            }
+            let at_end = when == self.dense_tick;
             (when, if at_end { u32::MAX } else { self.min_sub[slot] })
         })
     }
@@ -295,12 +309,22 @@ impl Wheel {
             let shift = level as u32 * SLOT_BITS;
             let slot_range = 1u64 << shift;
             let level_range = slot_range << SLOT_BITS;
-            let now_slot = ((self.elapsed >> shift) as usize) & (SLOTS - 1);
-            let dist = l.occupied.rotate_right(now_slot as u32).trailing_zeros() as usize;
+            // Invariant 1: relative to the next tick to process.
+            let next = self.elapsed + 1;
+            let now_slot = ((next >> shift) as usize) & (SLOTS - 1);
+            let mut occupied = l.occupied;
+            if level == LEVELS - 1 && occupied != 1 << now_slot {
+                // The top slot under way holds only entries of later
+                // rounds (this round's are on lower levels): look past it
+                // first. (Taking it first hid every other top-level entry
+                // behind a timer over 99 days off until that one's round.)
+                occupied &= !(1 << now_slot);
+            }
+            let dist = occupied.rotate_right(now_slot as u32).trailing_zeros() as usize;
             let slot = (now_slot + dist) & (SLOTS - 1);
-            let level_start = self.elapsed & !(level_range - 1);
+            let level_start = next & !(level_range - 1);
             let mut when = level_start + slot as u64 * slot_range;
-            if when <= self.elapsed {
+            if when < next {
                 when += level_range;
             }
             Some((level, slot, when))
@@ -313,10 +337,20 @@ impl Wheel {
     pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Fired>) {
         let first = fired.len();
         while let Some((level, slot, when)) = self.next_slot() {
-            if when > now {
+            // A level-0 slot fires at its tick; a higher one cascades the
+            // tick before its range starts (invariant 1), except the top
+            // one, whose entries may stay there for another round: it
+            // cascades at its start, as otherwise it would come round at
+            // once (its next tick would be that start again).
+            let at = if level == 0 || level == LEVELS - 1 {
+                when
+            } else {
+                when - 1
+            };
+            if at > now {
                 break;
             }
-            self.elapsed = when;
+            self.elapsed = at;
             let mut key = self.levels[level].heads[slot];
             self.levels[level].heads[slot] = NIL;
             self.levels[level].tails[slot] = NIL;
@@ -327,7 +361,7 @@ impl Wheel {
             while key != NIL {
                 let next = self.entries[key as usize].next;
                 let e = &mut self.entries[key as usize];
-                if e.deadline <= when {
+                if e.deadline <= at {
                     e.state = State::Fired;
                     self.pending -= 1;
                     if let Some(waker) = e.waker.take() {
@@ -353,15 +387,14 @@ impl Wheel {
     /// The whole batch comes out in exact-deadline order, and every entry
     /// fired by a later call has a later deadline.
     ///
-    /// Tick `now + 1`'s entries are found in one level-0 slot, except when
-    /// `now + 1` starts a new round of level 0; those, and the entries of
-    /// a tick with more than `DENSE`, wait for the tick's end (at most a
-    /// tick late, as before).
+    /// Tick `now + 1`'s entries are all in one level-0 slot (invariant
+    /// 1). Those of a tick with more than `DENSE` wait for the tick's end
+    /// (at most a tick late, as before).
     pub(crate) fn advance_within(&mut self, now: u64, sub: u32, fired: &mut Vec<Fired>) {
         let first = fired.len();
         self.advance(now, fired);
         let tick = now + 1;
-        if self.elapsed != now || level_for(now, tick) != 0 || tick == self.dense_tick {
+        if self.elapsed != now || tick == self.dense_tick {
             return;
         }
         let slot = slot_for(tick, 0);
@@ -556,6 +589,23 @@ mod tests {
     }
 
     #[test]
+    fn a_timer_a_round_ahead_does_not_hide_nearer_top_level_ones() {
+        const TOP_SLOT: u64 = 1 << (SLOT_BITS * (LEVELS as u32 - 1));
+        let mut w = Wheel::new();
+        w.advance(5 * TOP_SLOT + 10, &mut Vec::new());
+        // Over 99 days off: the top slot under way, for its next round.
+        let Insert::Pending(far) =
+            w.insert(64 * TOP_SLOT + 5 * TOP_SLOT + 20, 1, Waker::noop().clone())
+        else {
+            panic!()
+        };
+        w.insert(7 * TOP_SLOT + 3, 1, Waker::noop().clone());
+        assert_eq!(w.next_due(), Some((7 * TOP_SLOT, u32::MAX)));
+        assert_eq!(fire(&mut w, 7 * TOP_SLOT + 3), 1);
+        assert!(!w.is_fired(far));
+    }
+
+    #[test]
     fn a_dense_tick_fires_whole_at_its_end() {
         let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut w = Wheel::new();
@@ -572,12 +622,16 @@ mod tests {
     }
 
     #[test]
-    fn a_tick_that_starts_a_level_0_round_waits_for_its_boundary() {
+    fn a_tick_that_starts_a_level_0_round_fires_by_exact_deadline_too() {
         let mut w = Wheel::new();
         w.insert(64, 10, Waker::noop().clone());
-        assert_eq!(w.next_due(), Some((64, u32::MAX)));
-        assert_eq!(fire_within(&mut w, 63, 1_000), 0);
-        assert_eq!(fire_within(&mut w, 64, 0), 1);
+        w.insert(64, 900, Waker::noop().clone());
+        // On level 1 until the tick before its range.
+        assert_eq!(w.next_due(), Some((64, 0)));
+        assert_eq!(fire_within(&mut w, 63, 100), 1);
+        assert_eq!(w.next_due(), Some((64, 900)));
+        assert_eq!(fire_within(&mut w, 63, 900), 1);
+        assert_eq!(w.pending(), 0);
     }
 
     #[test]
@@ -599,44 +653,60 @@ mod tests {
         v.len()
     }
 
-    /// Random exact deadlines against a model: each fires in the first
-    /// `advance_within` that passes it (or, in a tick that starts a new
-    /// level-0 round, that reaches the tick's end), and never one fired
-    /// earlier has a later deadline.
+    /// Random exact deadlines against a model, near and far (up to the top
+    /// level), with removals and clock jumps: nothing fires early, each
+    /// fires at the first `advance_within` that passes it (a dense tick,
+    /// or one that starts a top-level slot, at its end), batches come out
+    /// in deadline order, and `next_due` is a lower bound.
     #[test]
     fn exact_deadlines_fire_once_passed_and_in_order() {
         const SUBS: u64 = 1_000;
-        let mut w = Wheel::new();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let mut live: Vec<(u64, u32, u32)> = Vec::new();
-        // The clock: whole ticks passed, and how far into the next one.
-        let (mut now, mut sub) = (0u64, 0u32);
-        let mut last_fired = (0, 0);
-        let rounds = if cfg!(miri) { 300 } else { 5_000 };
-        for _ in 0..rounds {
-            let at = now * SUBS + u64::from(sub) + 1 + rand() % 3_000;
-            let (tick, tsub) = (at.div_ceil(SUBS), ((at - 1) % SUBS + 1) as u32);
-            if let Insert::Pending(k) = w.insert(tick, tsub, Waker::noop().clone()) {
-                live.push((tick, tsub, k));
-            }
-            if rand() % 2 == 0 {
-                let clock = now * SUBS + u64::from(sub) + rand() % 400;
+        const TOP_SLOT: u64 = 1 << (SLOT_BITS * (LEVELS as u32 - 1));
+        let (seeds, steps) = if cfg!(miri) { (1, 300) } else { (8, 4_000) };
+        for seed0 in 1..=seeds {
+            let mut w = Wheel::new();
+            let mut seed = 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(seed0) | 1;
+            let mut rand = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            let mut live: Vec<(u64, u32, u32)> = Vec::new();
+            // The clock: whole ticks passed, and how far into the next one.
+            let (mut now, mut sub) = (0u64, 0u32);
+            let fires_at = |dense: u64, &(tick, tsub, _): &(u64, u32, u32)| {
+                let at_end = tick == dense || tick % TOP_SLOT == 0;
+                (tick, if at_end { u32::MAX } else { tsub })
+            };
+            for _ in 0..steps {
+                let span = [3_000, 200_000, 300_000_000, SUBS << 38][(rand() % 4) as usize];
+                let at = now * SUBS + u64::from(sub) + 1 + rand() % span;
+                let (tick, tsub) = (at.div_ceil(SUBS), ((at - 1) % SUBS + 1) as u32);
+                if let Insert::Pending(k) = w.insert(tick, tsub, Waker::noop().clone()) {
+                    live.push((tick, tsub, k));
+                }
+                if rand() % 5 == 0 && !live.is_empty() {
+                    let (_, _, k) = live.swap_remove(rand() as usize % live.len());
+                    assert!(w.remove(k).0, "removed before it fired");
+                }
+                if rand() % 2 == 1 {
+                    continue;
+                }
+                let step = [400, 5_000, 300_000, SUBS << 31][(rand() % 4) as usize];
+                let clock = now * SUBS + u64::from(sub) + rand() % step;
                 (now, sub) = (clock / SUBS, (clock % SUBS) as u32);
                 let mut fired = Vec::new();
                 w.advance_within(now, sub, &mut fired);
+                assert!(fired.windows(2).all(|p| p[0].when <= p[1].when));
                 for f in &fired {
-                    assert!(f.when >= last_fired, "{:?} after {last_fired:?}", f.when);
-                    last_fired = f.when;
+                    let (t, s) = f.when;
+                    assert!(t <= now || (t == now + 1 && s <= sub), "{:?} early", f.when);
                 }
-                for &(tick, tsub, k) in &live {
+                for e in &live {
+                    let (tick, tsub, k) = *e;
                     let passed = tick <= now || (tick == now + 1 && tsub <= sub);
-                    let waits = (tick % 64 == 0 || tick == w.dense_tick) && tick > now;
+                    let waits = fires_at(w.dense_tick, e).1 == u32::MAX && tick > now;
                     assert_eq!(
                         w.is_fired(k),
                         passed && !waits,
@@ -651,20 +721,24 @@ mod tests {
                         true
                     }
                 });
-                // When each can fire: a tick that starts a level-0 round
-                // fires at its end.
-                let dense = w.dense_tick;
-                let fires_at = |&(tick, tsub, _): &(u64, u32, u32)| {
-                    let at_end = tick % 64 == 0 || tick == dense;
-                    (tick, if at_end { u32::MAX } else { tsub })
-                };
-                if let Some(first) = live.iter().map(fires_at).min() {
-                    let next = w.next_due().expect("entries are pending");
-                    assert!(next <= first, "{next:?} is no lower bound of {first:?}");
+                match live.iter().map(|e| fires_at(w.dense_tick, e)).min() {
+                    Some(first) => {
+                        let next = w.next_due().expect("entries are pending");
+                        assert!(
+                            next <= first,
+                            "{next:?} is no lower bound of {first:?}; elapsed {} state {:?}",
+                            w.elapsed,
+                            live.iter()
+                                .filter(|e| fires_at(w.dense_tick, e) == first)
+                                .map(|e| w.entries[e.2 as usize].state)
+                                .collect::<Vec<_>>()
+                        );
+                    }
+                    None => assert_eq!(w.next_due(), None),
                 }
+                assert_eq!(w.pending(), live.len());
             }
         }
-        assert_eq!(w.pending(), live.len());
     }
 
     /// Random deadlines against a sorted model: each fires in the first
