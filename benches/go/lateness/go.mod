@@ -1,0 +1,3 @@
+module lateness
+
+go 1.19
