@@ -38,7 +38,7 @@
 //! millisecond more once sockets exist, because the poller's timeout is in
 //! whole milliseconds); on a busy worker, the end of the poll under way,
 //! as in Go (or, when its polls have just grown longer, of the poll under
-//! way when the runtime's monitor next looks, every 2 ms). A timer costs O(1) to set and to cancel, and an idle runtime
+//! way once the runtime's monitor sees the timer 2 ms overdue). A timer costs O(1) to set and to cancel, and an idle runtime
 //! with pending timers sleeps until the next one. The futures here
 //! also work when polled by another executor (they then use the global
 //! runtime's driver).

@@ -40,8 +40,10 @@
 //!    tick to process) differ (capped at the top level), its slot that
 //!    digit of `deadline`. So the next tick's entries are on level 0, in
 //!    one slot, and a look at the tick under way finds them there: a slot
-//!    of a higher level cascades one tick before its range starts (the top
-//!    level's at its start: a tick every 2^30 waits for its end).
+//!    of a higher level cascades one tick before its range starts. The top
+//!    level also holds entries a round (2^36 ticks) or more ahead, in the
+//!    slot of their digit; the slot under way, once cascaded, holds only
+//!    those (`top_done`).
 //! 2. So entries on level `L` are later than every entry on levels below
 //!    `L`, and the first level with an occupied slot holds the next expiry.
 //! 3. A slot's list is non-empty exactly when its `occupied` bit is set.
@@ -59,6 +61,8 @@ const NIL: u32 = u32::MAX;
 const DENSE: usize = 64;
 /// `Wheel::dense_tick` when none is known.
 const NO_TICK: u64 = u64::MAX;
+/// Ticks per top-level slot.
+const TOP_SLOT: u64 = 1 << (SLOT_BITS * (LEVELS as u32 - 1));
 
 /// Where an entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +108,9 @@ pub(crate) struct Wheel {
     dense_tick: u64,
     /// Reused buffer: the keys a look at the tick under way fires.
     due: Vec<u32>,
+    /// The first tick of the last top-level slot cascaded: from then on,
+    /// while that slot is under way, it holds only later rounds' entries.
+    top_done: u64,
     entries: Vec<Entry>,
     free: Vec<u32>,
     pending: usize,
@@ -148,6 +155,7 @@ impl Wheel {
             min_sub: [u32::MAX; SLOTS],
             dense_tick: NO_TICK,
             due: Vec::new(),
+            top_done: 0,
             entries: Vec::new(),
             free: Vec::new(),
             pending: 0,
@@ -287,10 +295,6 @@ impl Wheel {
     /// then cascades, after which the bound is exact).
     pub(crate) fn next_due(&self) -> Option<(u64, u32)> {
         self.next_slot().map(|(level, slot, when)| {
-            if level == LEVELS - 1 {
-                // Cascades at the end of tick `when`.
-                return (when, u32::MAX);
-            }
             if level != 0 {
                 // Cascades at the end of the tick before `when`.
                 return (when, 0);
@@ -312,19 +316,28 @@ impl Wheel {
             // Invariant 1: relative to the next tick to process.
             let next = self.elapsed + 1;
             let now_slot = ((next >> shift) as usize) & (SLOTS - 1);
+            let level_start = next & !(level_range - 1);
+            // The top slot under way, once cascaded (`top_done`), holds
+            // only entries of later rounds (this round's went to lower
+            // levels): look past it first, and if it is the only one, it
+            // comes a round later. (Taking it first hid every other
+            // top-level entry behind a timer over 99 days off until that
+            // one's round.) Lower levels never hold later rounds.
+            let later_rounds =
+                level == LEVELS - 1 && level_start + now_slot as u64 * slot_range <= self.top_done;
             let mut occupied = l.occupied;
-            if level == LEVELS - 1 && occupied != 1 << now_slot {
-                // The top slot under way holds only entries of later
-                // rounds (this round's are on lower levels): look past it
-                // first. (Taking it first hid every other top-level entry
-                // behind a timer over 99 days off until that one's round.)
+            if later_rounds && occupied != 1 << now_slot {
                 occupied &= !(1 << now_slot);
             }
             let dist = occupied.rotate_right(now_slot as u32).trailing_zeros() as usize;
             let slot = (now_slot + dist) & (SLOTS - 1);
-            let level_start = next & !(level_range - 1);
             let mut when = level_start + slot as u64 * slot_range;
-            if when < next {
+            let passed = if slot == now_slot && level == LEVELS - 1 {
+                later_rounds
+            } else {
+                when < next
+            };
+            if passed {
                 when += level_range;
             }
             Some((level, slot, when))
@@ -338,17 +351,14 @@ impl Wheel {
         let first = fired.len();
         while let Some((level, slot, when)) = self.next_slot() {
             // A level-0 slot fires at its tick; a higher one cascades the
-            // tick before its range starts (invariant 1), except the top
-            // one, whose entries may stay there for another round: it
-            // cascades at its start, as otherwise it would come round at
-            // once (its next tick would be that start again).
-            let at = if level == 0 || level == LEVELS - 1 {
-                when
-            } else {
-                when - 1
-            };
+            // tick before its range starts (invariant 1). `when >= 1`:
+            // it is at least `elapsed + 1`.
+            let at = if level == 0 { when } else { when - 1 };
             if at > now {
                 break;
+            }
+            if level == LEVELS - 1 {
+                self.top_done = when;
             }
             self.elapsed = at;
             let mut key = self.levels[level].heads[slot];
@@ -378,6 +388,9 @@ impl Wheel {
             }
         }
         self.elapsed = self.elapsed.max(now);
+        // The loop leaves no cascade due by `now` behind, so the top slot
+        // of the next tick has had its cascade (or had nothing to cascade).
+        self.top_done = self.top_done.max((self.elapsed + 1) & !(TOP_SLOT - 1));
         Self::sort_batch(&mut fired[first..]);
     }
 
@@ -590,7 +603,6 @@ mod tests {
 
     #[test]
     fn a_timer_a_round_ahead_does_not_hide_nearer_top_level_ones() {
-        const TOP_SLOT: u64 = 1 << (SLOT_BITS * (LEVELS as u32 - 1));
         let mut w = Wheel::new();
         w.advance(5 * TOP_SLOT + 10, &mut Vec::new());
         // Over 99 days off: the top slot under way, for its next round.
@@ -600,9 +612,41 @@ mod tests {
             panic!()
         };
         w.insert(7 * TOP_SLOT + 3, 1, Waker::noop().clone());
-        assert_eq!(w.next_due(), Some((7 * TOP_SLOT, u32::MAX)));
+        assert_eq!(w.next_due(), Some((7 * TOP_SLOT, 0)));
         assert_eq!(fire(&mut w, 7 * TOP_SLOT + 3), 1);
         assert!(!w.is_fired(far));
+    }
+
+    /// Found by review: the clock lands on the tick before a top-level
+    /// slot, with another top-level slot occupied; the slot's cascade
+    /// must not be mistaken for a later round's.
+    #[test]
+    fn a_top_level_slot_cascades_when_the_clock_stops_just_before_it() {
+        let mut w = Wheel::new();
+        w.advance(TOP_SLOT - 1_000, &mut Vec::new());
+        let Insert::Pending(crossing) = w.insert(TOP_SLOT + 5, 1, Waker::noop().clone()) else {
+            panic!()
+        };
+        w.insert(5 * TOP_SLOT, 1, Waker::noop().clone());
+        w.insert(TOP_SLOT - 1, 1, Waker::noop().clone());
+        assert_eq!(fire(&mut w, TOP_SLOT + 100), 2);
+        assert!(w.is_fired(crossing));
+    }
+
+    /// Found by review: an insert while the clock is on the tick before a
+    /// top-level slot must not hide that slot's entries.
+    #[test]
+    fn an_insert_just_before_a_top_level_slot_leaves_its_entries_due() {
+        let mut w = Wheel::new();
+        w.advance(TOP_SLOT - 1_000, &mut Vec::new());
+        let Insert::Pending(crossing) = w.insert(TOP_SLOT + 5, 1, Waker::noop().clone()) else {
+            panic!()
+        };
+        w.advance(TOP_SLOT - 1, &mut Vec::new());
+        w.insert(TOP_SLOT + 50, 1, Waker::noop().clone());
+        assert_eq!(w.next_due(), Some((TOP_SLOT + 5, 1)));
+        assert_eq!(fire(&mut w, TOP_SLOT + 10), 1);
+        assert!(w.is_fired(crossing));
     }
 
     #[test]
@@ -661,7 +705,6 @@ mod tests {
     #[test]
     fn exact_deadlines_fire_once_passed_and_in_order() {
         const SUBS: u64 = 1_000;
-        const TOP_SLOT: u64 = 1 << (SLOT_BITS * (LEVELS as u32 - 1));
         let (seeds, steps) = if cfg!(miri) { (1, 300) } else { (8, 4_000) };
         for seed0 in 1..=seeds {
             let mut w = Wheel::new();
@@ -676,7 +719,7 @@ mod tests {
             // The clock: whole ticks passed, and how far into the next one.
             let (mut now, mut sub) = (0u64, 0u32);
             let fires_at = |dense: u64, &(tick, tsub, _): &(u64, u32, u32)| {
-                let at_end = tick == dense || tick % TOP_SLOT == 0;
+                let at_end = tick == dense;
                 (tick, if at_end { u32::MAX } else { tsub })
             };
             for _ in 0..steps {
@@ -694,7 +737,12 @@ mod tests {
                     continue;
                 }
                 let step = [400, 5_000, 300_000, SUBS << 31][(rand() % 4) as usize];
-                let clock = now * SUBS + u64::from(sub) + rand() % step;
+                let mut clock = now * SUBS + u64::from(sub) + rand() % step;
+                if rand() % 3 == 0 {
+                    // Land a tick or two before the next top-level slot.
+                    let next_top = (now / TOP_SLOT + 1) * TOP_SLOT;
+                    clock = clock.max((next_top - 1 - rand() % 2) * SUBS + rand() % SUBS);
+                }
                 (now, sub) = (clock / SUBS, (clock % SUBS) as u32);
                 let mut fired = Vec::new();
                 w.advance_within(now, sub, &mut fired);
