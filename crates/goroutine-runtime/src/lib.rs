@@ -21,8 +21,9 @@
 //! core, steal half of another worker's ring when theirs is empty, check a
 //! global injector at least every 61 ticks (a tick runs one goroutine and
 //! at most 3 it hands off to), look at the timers after every poll, and
-//! park with zero CPU when idle. A coop budget makes a goroutine that never waits yield anyway. See
-//! `docs/architecture.md` in the repository for the whole picture.
+//! park with zero CPU when idle. A coop budget makes a goroutine that
+//! never waits yield anyway. See `docs/architecture.md` in the repository
+//! for the whole picture.
 //!
 //! Sibling crates (channels, sync, time) use two small hooks from here: the
 //! [`coop`] budget, and [`debug::set_wait_reason`] for goroutine dumps; the

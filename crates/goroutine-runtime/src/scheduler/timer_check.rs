@@ -19,8 +19,7 @@
 
 use std::cell::Cell;
 
-/// `Driver::next_due_ns` when no timer is pending.
-const NEVER: u64 = u64::MAX;
+use crate::time::NEVER;
 
 /// Most poll-sequence steps between clock reads while a timer is pending
 /// (a poll is two steps: 32 polls).

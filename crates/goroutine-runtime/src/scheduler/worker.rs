@@ -51,6 +51,7 @@ use super::timer_check::TimerCheck;
 use crate::context;
 use crate::coop::{self, Budget};
 use crate::task::{reserve_ids, GoroutineId, Meta, Runnable, ID_BATCH};
+use crate::time::NEVER;
 use crate::wait::WaitReason;
 
 /// Check the injector (and timers) first every this many ticks (Go).
@@ -331,7 +332,7 @@ impl Worker {
     /// (`TimerCheck`).
     #[inline]
     fn check_timers(&self) {
-        if self.shared.driver.next_due_ns() != u64::MAX {
+        if self.shared.driver.next_due_ns() != NEVER {
             self.check_pending_timers();
         }
     }

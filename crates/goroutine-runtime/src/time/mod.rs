@@ -33,7 +33,8 @@ pub(crate) use wheel::Insert;
 use wheel::{Fired, Wheel};
 
 const NO_OWNER: usize = usize::MAX;
-const NEVER: u64 = u64::MAX;
+/// `Driver::next_due_ns` (and `owner_until`) when no timer is pending.
+pub(crate) const NEVER: u64 = u64::MAX;
 
 /// Length of one wheel tick: 125 µs. A deadline files under the tick it
 /// falls in; within that tick it fires as soon as it has passed, except
@@ -145,12 +146,13 @@ impl Driver {
         let mut wake = None;
         if let Insert::Pending(_) = out {
             self.publish_next(&inner);
-            if Self::ns_of(tick, sub) < inner.owner_until {
+            let at = Self::ns_of(tick, sub);
+            if at < inner.owner_until {
                 // Acquire: pairs with the Release in `try_own`.
                 let owner = self.owner.load(Acquire);
                 if owner != NO_OWNER {
                     // The owner will recompute its deadline when it wakes.
-                    inner.owner_until = Self::ns_of(tick, sub);
+                    inner.owner_until = at;
                     wake = Some(owner);
                 }
             }
@@ -196,7 +198,7 @@ impl Driver {
     }
 
     /// When the next timer may be due, in ns since the driver started
-    /// (`u64::MAX`: no timer). One atomic load, no lock.
+    /// (`NEVER`: no timer). One atomic load, no lock.
     #[inline]
     pub(crate) fn next_due_ns(&self) -> u64 {
         // Relaxed: a hint (see `publish_next`).
