@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+use goroutine::debug::{GoroutineState, WaitReason};
+
 #[goroutine::main]
 async fn main() {
     let (_tx, rx) = goroutine::chan::bounded::<()>(0);
@@ -17,10 +19,28 @@ async fn main() {
         .name("waiter")
         .spawn(async move { rx.recv().await });
     goroutine::go!(async {
+        // Say so once main sleeps and the waiter waits: a dump taken after
+        // this line shows them that way (a test relies on it).
+        while !settled() {
+            goroutine::time::sleep(Duration::from_millis(1)).await;
+        }
+        println!("running; send SIGQUIT to dump the goroutines");
         loop {
             goroutine::time::sleep(Duration::from_millis(50)).await;
         }
     });
-    println!("running; send SIGQUIT to dump the goroutines");
     goroutine::time::sleep(Duration::from_secs(30)).await;
+}
+
+/// True once main sleeps and the goroutine named "waiter" waits on its
+/// channel.
+fn settled() -> bool {
+    let gs = goroutine::debug::goroutines();
+    let waits = |g: &goroutine::debug::GoroutineInfo, reason| {
+        g.state == GoroutineState::Waiting && g.wait_reason == Some(reason)
+    };
+    gs.iter().any(|g| g.is_main && waits(g, WaitReason::Sleep))
+        && gs
+            .iter()
+            .any(|g| g.name.as_deref() == Some("waiter") && waits(g, WaitReason::ChanRecv))
 }
