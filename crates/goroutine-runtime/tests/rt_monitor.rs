@@ -74,6 +74,7 @@ fn a_cpu_bound_goroutine_cannot_keep_a_sleeper_waiting() {
                 x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
             }
             std::hint::black_box(x);
+            hog_done.store(true, SeqCst);
         });
         let (late, hog_finished_first) = sleeper.await.unwrap();
         hog.await.unwrap();
@@ -84,7 +85,6 @@ fn a_cpu_bound_goroutine_cannot_keep_a_sleeper_waiting() {
         late
     });
     eprintln!("sleeper woke {} ms after its deadline", late.as_millis());
-    hog_done.store(true, SeqCst);
 }
 
 /// A goroutine that computes without awaiting until `stop`, or until 20 s

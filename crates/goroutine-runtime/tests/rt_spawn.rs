@@ -22,6 +22,17 @@ fn rt(workers: usize) -> Runtime {
     Builder::new().workers(workers).build().unwrap()
 }
 
+/// One worker and no extra ones: a machine stalled for 10 ms in a poll
+/// would otherwise have an extra worker take goroutines and change an
+/// order under test.
+fn rt_one_worker_alone() -> Runtime {
+    Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap()
+}
+
 /// A one-shot signal a goroutine can wait on and anyone can fire, written
 /// here so these tests do not depend on the channel crate.
 #[derive(Clone, Default)]
@@ -70,7 +81,7 @@ fn a_goroutines_spawns_run_newest_first_then_in_order() {
     // runs first, then the others in order (Go prints 2 0 1).
     let order = Arc::new(Mutex::new(Vec::new()));
     let o = order.clone();
-    rt(1).block_on(async move {
+    rt_one_worker_alone().block_on(async move {
         let spawner = o.clone();
         // Not joined: its end must wake nobody, as in Go.
         drop(goroutine::spawn(async move {
@@ -430,7 +441,7 @@ fn a_yield_in_the_main_goroutine_lets_goroutines_spawned_before_it_run() {
 /// Go's channel example prints "-5 17 12" because of it.
 #[test]
 fn goroutines_spawned_by_main_run_newest_first_then_in_order() {
-    let rt = rt(1);
+    let rt = rt_one_worker_alone();
     let order = rt.block_on(async {
         let order = Arc::new(Mutex::new(Vec::new()));
         let wg = goroutine::sync::WaitGroup::new();

@@ -176,11 +176,15 @@ fn program_main_runs_like_gos_main() {
             .workers(1)
             .build()
             .unwrap();
-        rt.spawn(async {
+        let (started, is_started) = std::sync::mpsc::channel();
+        rt.spawn(async move {
+            started.send(()).unwrap();
             std::thread::sleep(Duration::from_millis(20));
             NESTED_DONE.store(true, SeqCst);
         });
-        std::thread::sleep(Duration::from_millis(5));
+        // Dropped while that poll runs (not before it starts, when the
+        // goroutine would just be dropped).
+        is_started.recv().unwrap();
         drop(rt);
         assert!(
             NESTED_DONE.load(SeqCst),
