@@ -266,16 +266,17 @@ fn one_spinner_at_a_time() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Counts the polls a busy pair starts while a sleeper's deadline has
-/// passed and the sleeper has not yet run.
+/// Counts the polls a busy pair starts more than `GAP` after a sleeper's
+/// deadline, before the sleeper has run.
 ///
 /// A worker predicts from the pace of its polls when to read the clock,
 /// so if the OS deschedules its thread for longer than a poll, the polls
 /// it has left before that read all start late: a count of scheduling
 /// noise, not of the runtime (on a 2-core CI machine running the other
 /// tests beside this one, several rounds in twenty). Rounds in which the
-/// pair saw a gap in its own progress longer than `GAP` are therefore left
-/// out, and more are run in their place.
+/// pair saw a gap in its own progress longer than `GAP` (`OVERRUN_GAP`
+/// with an overrun) are therefore left out, and more are run in their
+/// place; at least a fifth must be left.
 struct LatePolls {
     base: Instant,
     /// The sleeper's deadline in ns since `base`; 0 while none.
@@ -293,7 +294,7 @@ struct LatePolls {
 /// What [`LatePolls::late_polls`] saw over the rounds without a stall.
 #[derive(Default)]
 struct Late {
-    /// Polls started after the deadline.
+    /// Polls started more than `GAP` after the deadline.
     polls: usize,
     /// Rounds with at least one such poll.
     rounds: usize,
@@ -304,17 +305,27 @@ struct Late {
 /// A stall in the pair's progress that only descheduling explains: in a
 /// debug build on the 2-core VM, a hand-off between the two took 1-4 µs
 /// and successive clock reads in a spin were under 1 µs apart, while
-/// stalls of 10-90 µs came now and then.
-const GAP: Duration = Duration::from_micros(25);
+/// stalls of 10-90 µs came now and then. Also how much later than the
+/// deadline a poll must start to count as late: the deadline may pass
+/// between the worker's look after a poll and the next poll's start (as
+/// in Go, and in about one round in 70 here), but a poll that starts more
+/// than `GAP` after it, with no gap over `GAP` since the last poll ended,
+/// had a look after the deadline that did not fire the timer.
+const GAP: Duration = Duration::from_micros(8);
+
+/// With an overrun (see `late_polls`) what matters is whether the monitor
+/// ran and the overrun poll ended before the monitor took it for stuck
+/// (10 ms; the overrun is 5 ms): only stalls this long are left out.
+const OVERRUN_GAP: Duration = Duration::from_millis(4);
 
 impl LatePolls {
-    /// A goroutine sleeps 1 ms beside a ping-pong pair on unbuffered
-    /// channels, each of whose polls computes for `spin`, and, with an
-    /// `overrun`, a poll begun before the deadline until `overrun` past it;
-    /// until `rounds` rounds ran without a stall, or ten times as many ran.
-    /// Counts, over the rounds without a stall, the polls the pair started
-    /// after the sleeper's deadline had passed: polls that ran in the
-    /// sleeper's place.
+    /// A goroutine sleeps 1 to 1.1 ms beside a ping-pong pair on
+    /// unbuffered channels, each of whose polls computes for `spin`, and,
+    /// with an `overrun`, a poll begun before the deadline until `overrun`
+    /// past it; until `rounds` rounds ran without a stall, or ten times as
+    /// many ran. Counts, over the rounds without a stall, the polls the
+    /// pair started more than `GAP` after the sleeper's deadline: polls
+    /// that ran in the sleeper's place.
     fn late_polls(
         rt: &goroutine::runtime::Runtime,
         spin: Duration,
@@ -330,28 +341,30 @@ impl LatePolls {
             last_end_ns: 0.into(),
             stop: false.into(),
         });
+        let gap = if overrun.is_some() { OVERRUN_GAP } else { GAP };
         let busy = {
             let probe = probe.clone();
             move || {
                 let deadline = probe.deadline_ns.load(SeqCst);
                 let start = Instant::now();
                 let last_end = probe.base + Duration::from_nanos(probe.last_end_ns.load(SeqCst));
-                if start.saturating_duration_since(last_end) > GAP {
+                if start.saturating_duration_since(last_end) > gap {
                     probe.stalled.store(true, SeqCst);
                 }
                 let mut until = start + spin;
                 if deadline != 0 {
                     let deadline = probe.base + Duration::from_nanos(deadline);
-                    if start >= deadline {
+                    if start > deadline + GAP {
                         probe.late.fetch_add(1, SeqCst);
-                    } else if let Some(overrun) = overrun {
+                    }
+                    if let Some(overrun) = overrun.filter(|_| start < deadline) {
                         until = until.max(deadline + overrun);
                     }
                 }
                 let mut last = start;
                 loop {
                     let now = Instant::now();
-                    if now - last > GAP {
+                    if now - last > gap {
                         probe.stalled.store(true, SeqCst);
                     }
                     last = now;
@@ -362,14 +375,14 @@ impl LatePolls {
                 }
                 // A stall after the loop's last read counts too.
                 let end = Instant::now();
-                if end - last > GAP {
+                if end - last > gap {
                     probe.stalled.store(true, SeqCst);
                 }
                 let end = (end - probe.base).as_nanos() as u64;
                 probe.last_end_ns.store(end, SeqCst);
             }
         };
-        rt.block_on(async move {
+        let late = rt.block_on(async move {
             let (ping_tx, ping_rx) = goroutine::chan::bounded::<()>(0);
             let (pong_tx, pong_rx) = goroutine::chan::bounded::<()>(0);
             let (stop, busy_too) = (probe.clone(), busy.clone());
@@ -393,7 +406,7 @@ impl LatePolls {
             // between polls whenever it runs.
             goroutine::spawn(async move {
                 let (mut late, mut clean) = (Late::default(), 0);
-                for _ in 0..rounds * 10 {
+                for round in 0..rounds as u64 * 10 {
                     probe.late.store(0, SeqCst);
                     probe.stalled.store(false, SeqCst);
                     // A stall before the pair's first poll counts too:
@@ -402,7 +415,12 @@ impl LatePolls {
                     probe
                         .last_end_ns
                         .store((now - probe.base).as_nanos() as u64, SeqCst);
-                    let deadline = now + Duration::from_millis(1);
+                    // The round starts right after a look (the one that
+                    // fired the last round's timer); a deadline a fixed
+                    // time later would fall at the same point of the
+                    // pair's polls every round. Spread it over 100 µs.
+                    let phase = Duration::from_micros(round * 37 % 101);
+                    let deadline = now + Duration::from_millis(1) + phase;
                     let ns = (deadline - probe.base).as_nanos() as u64;
                     probe.deadline_ns.store(ns, SeqCst);
                     sleep_until(deadline).await;
@@ -423,7 +441,14 @@ impl LatePolls {
             })
             .await
             .unwrap()
-        })
+        });
+        assert!(
+            late.clean >= rounds.div_ceil(5),
+            "the worker stalled in all but {} of {} rounds: too few to count",
+            late.clean,
+            rounds * 10
+        );
+        late
     }
 }
 
@@ -433,20 +458,17 @@ impl LatePolls {
 /// only every 61st tick (a tick being a chain of up to four polls here):
 /// about 240 polls of the pair ran in the sleeper's place each round, and
 /// a 1 ms sleep beside 5 µs polls ended 0.25 ms late (Go: 3 µs). Looking
-/// only at the start of each tick, a poll ran late in about one round in
-/// nine (18 in 168 rounds without a stall); after every poll, in one round
-/// in 150 (10 in 1,560), when the deadline passes between the look and the
-/// next poll's start. Over 100 rounds, more than 5 rounds with a late poll
-/// is then about 1 in 30,000 here, and 5 or fewer with looks per tick
-/// about 1 in 50. Rounds, not polls, are counted: one stall the probe
-/// missed makes many polls late, but only one round.
+/// only at the start of each tick, 58-64 rounds of 100 had a late poll (8
+/// runs); after every poll, none in 3,000 rounds, quiet or beside two CPU
+/// hogs. Rounds, not polls, are counted: one stall the probe missed makes
+/// many polls late, but only one round.
 #[test]
 fn a_busy_worker_fires_a_due_timer_after_the_poll_under_way() {
     let _alone = one_spinner_at_a_time();
     let rt = common::one_worker_no_monitor();
     let late = LatePolls::late_polls(&rt, Duration::from_micros(20), None, 100);
     assert!(
-        late.rounds <= 5,
+        late.rounds <= 2,
         "polls ran after the sleeper's deadline in {} of {} rounds ({} in all)",
         late.rounds,
         late.clean,
@@ -459,18 +481,21 @@ fn a_busy_worker_fires_a_due_timer_after_the_poll_under_way() {
 /// timer at the end of that poll, and the monitor leaves it to it. Before,
 /// the monitor fired it, from its own thread, so the sleeper waited in the
 /// global queue for the busy worker's 61st tick (a 1 ms sleep beside 1 ms
-/// polls took 240 ms).
+/// polls took 240 ms), and with that rule back, every round here has
+/// about 240 late polls. A late round or two is left to a monitor thread
+/// the OS kept waiting.
 #[test]
 fn the_monitor_leaves_a_due_timer_to_a_worker_that_still_ends_polls() {
     let _alone = one_spinner_at_a_time();
     let rt = Builder::new().workers(1).build().unwrap();
     let overrun = Some(Duration::from_millis(5));
-    let late = LatePolls::late_polls(&rt, Duration::from_micros(20), overrun, 5);
+    let late = LatePolls::late_polls(&rt, Duration::from_micros(20), overrun, 10);
     assert!(
-        late.polls <= 3,
-        "{} polls ran after the sleeper's deadline in {} rounds",
-        late.polls,
-        late.clean
+        late.rounds <= 2,
+        "polls ran after the sleeper's deadline in {} of {} rounds ({} in all)",
+        late.rounds,
+        late.clean,
+        late.polls
     );
 }
 

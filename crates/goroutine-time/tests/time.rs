@@ -159,16 +159,22 @@ fn durations_of_days_do_not_overflow() {
     });
 }
 
-/// A `select!` arm that never completes: it notes when the select first
-/// looked at its arms (all are polled together), which a measure taken
-/// before the select cannot tell if the thread stalls in between.
-fn first_look(at: &std::cell::Cell<Option<Instant>>) -> impl Future<Output = ()> + '_ {
-    std::future::poll_fn(move |_| {
-        if at.get().is_none() {
-            at.set(Some(Instant::now()));
+/// Runs `f` and notes when its first poll returned `Pending` (`None` if
+/// it was ready at once): for a `select!`, when every arm had registered
+/// and it parked, which a measure taken before the select cannot tell if
+/// the thread stalls in between.
+async fn noting_park<F: Future>(f: F) -> (F::Output, Option<Instant>) {
+    let mut f = std::pin::pin!(f);
+    let mut parked = None;
+    let out = std::future::poll_fn(|cx| {
+        let poll = f.as_mut().poll(cx);
+        if poll.is_pending() {
+            parked.get_or_insert_with(Instant::now);
         }
-        std::task::Poll::Pending
+        poll
     })
+    .await;
+    (out, parked)
 }
 
 /// Runs `rounds` two-timer races of a parked `select!`. Each round returns
@@ -202,14 +208,14 @@ fn a_parked_select_gets_the_first_made_of_two_equal_timers() {
         let made = Instant::now();
         let a = time::after(d);
         let b = time::after(d);
-        let looked = std::cell::Cell::new(None);
-        let first = goroutine::select! {
-            _ = a.recv() => true,
-            _ = b.recv() => false,
-            _ = first_look(&looked) => unreachable!(),
-        };
-        let in_time = looked.get().is_some_and(|t| t - made < d / 3);
-        (in_time, first)
+        let (first, parked) = noting_park(async {
+            goroutine::select! {
+                _ = a.recv() => true,
+                _ = b.recv() => false,
+            }
+        })
+        .await;
+        (parked.is_some_and(|t| t - made < d / 3), first)
     }));
 }
 
@@ -226,13 +232,14 @@ fn a_parked_select_gets_the_earlier_deadline_within_one_tick() {
         // 50 µs later than the second tick: inside one 125 µs wheel tick.
         let work = Timer::new(2 * period - made.elapsed() + Duration::from_micros(50));
         ticker.receiver().recv().await.unwrap();
-        let looked = std::cell::Cell::new(None);
-        let tick_first = goroutine::select! {
-            _ = ticker.receiver().recv() => true,
-            _ = work.receiver().recv() => false,
-            _ = first_look(&looked) => unreachable!(),
-        };
-        let in_time = looked.get().is_some_and(|t| t - made < period + period / 3);
+        let (tick_first, parked) = noting_park(async {
+            goroutine::select! {
+                _ = ticker.receiver().recv() => true,
+                _ = work.receiver().recv() => false,
+            }
+        })
+        .await;
+        let in_time = parked.is_some_and(|t| t - made < period + period / 3);
         (in_time, tick_first)
     }));
 }

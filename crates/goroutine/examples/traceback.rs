@@ -20,7 +20,7 @@ async fn main() {
         .spawn(async move { rx.recv().await });
     goroutine::go!(async {
         // Say so once main sleeps and the waiter waits: a dump taken after
-        // this line shows them that way (a test relies on it).
+        // this line shows them that way.
         while !settled() {
             goroutine::time::sleep(Duration::from_millis(1)).await;
         }
