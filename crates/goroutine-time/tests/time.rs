@@ -462,18 +462,14 @@ fn timeout_around_a_future_without_a_wait_reason_records_timer() {
 #[test]
 fn sleep_records_its_wait_reason() {
     rt().block_on(async {
-        let h = goroutine::spawn(time::sleep(Duration::from_millis(50)));
-        let id = h.id();
-        let reason = loop {
-            if let Some(g) = goroutine::debug::goroutines()
-                .into_iter()
-                .find(|g| g.id == id)
-            {
-                break g.wait_reason;
-            }
-            goroutine::yield_now().await;
-        };
+        // Long enough to be seen parked however late it first runs (a
+        // goroutine shows in the listing once it has parked; a 50 ms sleep
+        // first polled after its deadline never did, and the loop that
+        // waited for it never ended).
+        let h = goroutine::spawn(time::sleep(Duration::from_secs(3600)));
+        let reason = first_wait_reason(h.id()).await;
         assert_eq!(reason, Some(goroutine::debug::WaitReason::Sleep));
-        h.await.unwrap();
+        h.abort();
+        assert!(h.await.unwrap_err().is_cancelled());
     });
 }
