@@ -313,9 +313,9 @@ struct Late {
 /// had a look after the deadline that did not fire the timer.
 const GAP: Duration = Duration::from_micros(8);
 
-/// With an overrun (see `late_polls`) what matters is whether the monitor
-/// ran and the overrun poll ended before the monitor took it for stuck
-/// (10 ms; the overrun is 5 ms): only stalls this long are left out.
+/// With an overrun (see `late_polls`) what matters is whether the overrun
+/// poll ended before the monitor took it for stuck (10 ms; the overrun is
+/// 5 ms): only stalls this long are left out.
 const OVERRUN_GAP: Duration = Duration::from_millis(4);
 
 impl LatePolls {
