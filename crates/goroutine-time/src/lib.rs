@@ -32,13 +32,14 @@
 //! All of it rests on the runtime's timer driver, a hierarchical timing
 //! wheel with 125 µs slots driven by the workers themselves: a timer never
 //! fires before its deadline and fires once its exact deadline has passed
-//! (of more than 64 in one slot, at the slot's end). On an idle machine that is a
-//! thread's wake-up later (about 75 µs here in a program with no sockets,
-//! where the sleeping worker waits on a condition variable; up to about a
-//! millisecond more once sockets exist, because the poller's timeout is in
-//! whole milliseconds); on a busy worker, the end of the poll under way,
-//! as in Go (or, when its polls have just grown longer, of the poll under
-//! way once the runtime's monitor sees the timer 2 ms overdue). A timer costs O(1) to set and to cancel, and an idle runtime
+//! (of more than 64 in one slot, at the slot's end). On an idle machine
+//! that is a thread's wake-up later (about 75 µs here in a program with no
+//! sockets, where the sleeping worker waits on a condition variable; up to
+//! about a millisecond more once sockets exist, because the poller's
+//! timeout is in whole milliseconds); on a busy worker, the end of the
+//! poll under way, as in Go (or, when its polls have just grown longer, of
+//! the poll under way once the runtime's monitor sees the timer 2 ms
+//! overdue). A timer costs O(1) to set and to cancel, and an idle runtime
 //! with pending timers sleeps until the next one. The futures here
 //! also work when polled by another executor (they then use the global
 //! runtime's driver).
