@@ -27,7 +27,7 @@ use std::sync::Mutex;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use crate::loom::lock_std as lock;
+use crate::loom::{lock_std as lock, try_lock_std as try_lock};
 use crate::scheduler::CachePadded;
 pub(crate) use wheel::Insert;
 use wheel::{Fired, Wheel};
@@ -242,12 +242,7 @@ impl Driver {
         // one back meanwhile; keep the larger). Not if that means waiting
         // for the lock: busy workers fire timers often, and the buffer only
         // saves an allocation.
-        let inner = match self.inner.try_lock() {
-            Ok(inner) => Some(inner),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
-        };
-        if let Some(mut inner) = inner {
+        if let Some(mut inner) = try_lock(&self.inner) {
             if inner.fired.capacity() < fired.capacity() {
                 inner.fired = fired;
             }
