@@ -75,8 +75,9 @@ impl TimerCheck {
     }
 
     /// Records a clock read: `now_ns` at sequence number `seq`, with the
-    /// next timer due at `due` (after firing what was due; `fired` if
-    /// anything was).
+    /// next timer due at `due` (after firing what was due; `fired` if the
+    /// driver was processed, which a higher level's cascade alone also
+    /// asks for).
     pub(crate) fn clock_read(&self, now_ns: u64, seq: u64, due: u64, fired: bool) {
         let steps = seq.wrapping_sub(self.last_seq.get());
         if steps > 0 && now_ns > self.last_ns.get() {
