@@ -1,5 +1,5 @@
-//! Cancellation and deadlines across goroutines: Go's `context` package
-//! (without values).
+//! Cancellation, deadlines and request-scoped values across goroutines: Go's
+//! `context` package.
 //!
 //! A [`Context`] is a handle on a node of a tree. [`with_cancel`],
 //! [`with_timeout`] and [`with_deadline`] derive a child from a parent;
@@ -51,7 +51,16 @@
 //! dead children. Cancelling a parent empties its list and, once cancelled,
 //! a node takes no new children (a child derived from it starts cancelled
 //! with the same error), so a child's slot is never reused under it.
+//!
+//! # Values
+//!
+//! [`with_value`] adds no node: the new context shares its parent's node
+//! (so it is done exactly when the parent is) and puts one entry in front
+//! of the parent's immutable list of values. Contexts derived from it carry
+//! the list on, and [`Context::value`] walks it from the newest entry, as
+//! Go's `ctx.Value` walks its chain of `valueCtx`.
 
+use std::any::Any;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -139,6 +148,8 @@ impl Error for ContextError {}
 pub struct Context {
     /// `None`: the background context, never done.
     node: Option<Arc<Node>>,
+    /// The values, newest first; shared with the context's descendants.
+    values: Option<std::sync::Arc<ValueNode>>,
 }
 
 /// Cancels the context it came with, and everything derived from it: Go's
@@ -175,7 +186,62 @@ pub struct CancelFunc {
 /// assert_eq!(bg.deadline(), None);
 /// ```
 pub fn background() -> Context {
-    Context { node: None }
+    Context {
+        node: None,
+        values: None,
+    }
+}
+
+/// The root context for code whose context is not decided yet: Go's
+/// `context.TODO()`. It is the same as [`background`]; the name marks the
+/// call site as one to revisit.
+///
+/// # Examples
+///
+/// ```
+/// let ctx = goroutine::context::todo();
+/// assert_eq!(ctx.err(), None);
+/// ```
+pub fn todo() -> Context {
+    background()
+}
+
+/// A context that carries `value` under `key`, and is otherwise `parent`
+/// (done when `parent` is, with the same deadline): Go's
+/// `context.WithValue`.
+///
+/// [`Context::value`] on it, or on any context derived from it, finds the
+/// value again. Keys match when they have the same type and compare
+/// equal, as Go's `interface{}` keys do; as in Go, give each package its
+/// own key type so that keys of different packages cannot collide. Meant
+/// for request-scoped data that crosses API boundaries (a request id, a
+/// user), not for passing optional parameters.
+///
+/// # Examples
+///
+/// ```
+/// use goroutine::context;
+///
+/// #[derive(PartialEq)]
+/// struct RequestId; // a key type of our own
+///
+/// let ctx = context::with_value(&context::background(), RequestId, 42u64);
+/// let (child, _cancel) = context::with_cancel(&ctx);
+/// assert_eq!(child.value::<_, u64>(&RequestId), Some(&42));
+/// assert_eq!(context::background().value::<_, u64>(&RequestId), None);
+/// ```
+pub fn with_value<K, V>(parent: &Context, key: K, value: V) -> Context
+where
+    K: PartialEq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    Context {
+        node: parent.node.clone(),
+        values: Some(std::sync::Arc::new(ValueNode {
+            next: parent.values.clone(),
+            entry: Box::new((key, value)),
+        })),
+    }
 }
 
 /// A child of `parent` that is cancelled when `cancel` is called or when
@@ -197,12 +263,7 @@ pub fn background() -> Context {
 /// ```
 pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
     let node = Node::child_of(parent, parent.deadline());
-    (
-        Context {
-            node: Some(node.clone()),
-        },
-        CancelFunc { node },
-    )
+    (parent.with_node(node.clone()), CancelFunc { node })
 }
 
 /// A child of `parent` that is also cancelled, with
@@ -267,12 +328,7 @@ pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFun
             timer.stop(); // cancelled meanwhile (by the parent)
         }
     }
-    (
-        Context {
-            node: Some(node.clone()),
-        },
-        CancelFunc { node },
-    )
+    (parent.with_node(node.clone()), CancelFunc { node })
 }
 
 impl Context {
@@ -340,6 +396,51 @@ impl Context {
         self.node.as_ref().and_then(|n| n.deadline)
     }
 
+    /// The value stored under `key` by the nearest [`with_value`] on the
+    /// way up to the root, if it is a `V`: Go's `ctx.Value(key).(V)`.
+    ///
+    /// `None` if no ancestor has the key, or if the nearest one that has it
+    /// holds another type (as Go's type assertion fails then; the search
+    /// does not go on past it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goroutine::context;
+    ///
+    /// #[derive(PartialEq)]
+    /// enum Key { User, Trace }
+    ///
+    /// let ctx = context::with_value(&context::background(), Key::User, "gopher");
+    /// let ctx = context::with_value(&ctx, Key::Trace, 7u32);
+    /// let ctx = context::with_value(&ctx, Key::User, "ferris"); // shadows "gopher"
+    /// assert_eq!(ctx.value::<_, &str>(&Key::User), Some(&"ferris"));
+    /// assert_eq!(ctx.value::<_, u32>(&Key::Trace), Some(&7));
+    /// assert_eq!(ctx.value::<_, u64>(&Key::Trace), None); // stored as u32
+    /// ```
+    pub fn value<K, V>(&self, key: &K) -> Option<&V>
+    where
+        K: PartialEq + 'static,
+        V: 'static,
+    {
+        let mut at = self.values.as_deref();
+        while let Some(node) = at {
+            if let Some(v) = node.entry.lookup(key) {
+                return v.downcast_ref();
+            }
+            at = node.next.as_deref();
+        }
+        None
+    }
+
+    /// A context on `node` that carries this one's values.
+    fn with_node(&self, node: Arc<Node>) -> Context {
+        Context {
+            node: Some(node),
+            values: self.values.clone(),
+        }
+    }
+
     #[cfg(test)]
     fn child_count(&self) -> usize {
         self.node
@@ -357,13 +458,62 @@ impl Default for Context {
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut values = 0;
+        let mut at = self.values.as_deref();
+        while let Some(node) = at {
+            values += 1;
+            at = node.next.as_deref();
+        }
         match &self.node {
-            None => f.write_str("context.Background"),
-            Some(n) => f
+            None if values == 0 => f.write_str("context.Background"),
+            node => f
                 .debug_struct("Context")
-                .field("err", &n.err())
-                .field("deadline", &n.deadline)
+                .field("err", &node.as_ref().and_then(|n| n.err()))
+                .field("deadline", &node.as_ref().and_then(|n| n.deadline))
+                .field("values", &values)
                 .finish(),
+        }
+    }
+}
+
+/// One [`with_value`] entry and the entries above it. The list is
+/// immutable, so it needs no lock; it is a `std` `Arc` even under loom.
+/// The entry is boxed so that the `Arc` stays a thin pointer (a `Context`
+/// is two words).
+struct ValueNode {
+    next: Option<std::sync::Arc<ValueNode>>,
+    /// A `(K, V)`.
+    entry: Box<dyn Entry>,
+}
+
+/// A `(key, value)` pair of erased types.
+trait Entry: Send + Sync {
+    /// The value, if `key` is a `K` equal to this entry's key.
+    fn lookup(&self, key: &dyn Any) -> Option<&dyn Any>;
+}
+
+impl<K, V> Entry for (K, V)
+where
+    K: PartialEq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    fn lookup(&self, key: &dyn Any) -> Option<&dyn Any> {
+        match key.downcast_ref::<K>() {
+            Some(k) if *k == self.0 => Some(&self.1),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for ValueNode {
+    fn drop(&mut self) {
+        // Unlink the entries this one kept alive one by one, so that a long
+        // chain of values cannot overflow the stack.
+        let mut next = self.next.take();
+        while let Some(mut node) = next {
+            next = std::sync::Arc::get_mut(&mut node).and_then(|n| n.next.take());
+            // `node` drops here with nothing left below it (or it is still
+            // shared, and its other owner drops the rest later).
         }
     }
 }
@@ -714,6 +864,20 @@ mod tests {
         }
         drop(cancels);
         drop(ctx); // would overflow the stack if ancestors dropped recursively
+    }
+
+    #[test]
+    fn long_value_chain_drops_without_recursion() {
+        let depth: usize = if cfg!(miri) { 50 } else { 100_000 };
+        let mut ctx = background();
+        for i in 0..depth {
+            ctx = with_value(&ctx, i, i);
+        }
+        assert_eq!(ctx.value::<usize, usize>(&0), Some(&0));
+        let shared = with_value(&ctx, "tip", ());
+        drop(ctx); // the chain is still shared: nothing may be freed yet
+        assert_eq!(shared.value::<usize, usize>(&0), Some(&0));
+        drop(shared); // would overflow the stack if entries dropped recursively
     }
 
     #[test]

@@ -131,3 +131,107 @@ fn cancel_runs_the_first_done_waiter_first_then_the_others_newest_first() {
     });
     assert_eq!(order, [0, 3, 2, 1]);
 }
+
+// Go: TestValues. A value is found from the context that set it and from
+// everything derived below it; the nearest setting of a key wins.
+#[test]
+fn values_are_inherited_and_the_nearest_key_wins() {
+    #[derive(PartialEq)]
+    struct K1;
+    #[derive(PartialEq)]
+    struct K2;
+
+    let bg = context::background();
+    assert_eq!(bg.value::<_, &str>(&K1), None);
+    let c1 = context::with_value(&bg, K1, "c1k1");
+    let (c2, _cancel) = context::with_cancel(&c1);
+    let (c3, _cancel3) = context::with_timeout(&c2, Duration::from_secs(3600));
+    let c4 = context::with_value(&c3, K2, "c4k2");
+    let c5 = context::with_value(&c4, K1, "c5k1");
+    let (c6, _cancel6) = context::with_deadline(&c5, Instant::now() + Duration::from_secs(3600));
+
+    for (ctx, k1, k2) in [
+        (&c1, Some("c1k1"), None),
+        (&c2, Some("c1k1"), None),
+        (&c3, Some("c1k1"), None),
+        (&c4, Some("c1k1"), Some("c4k2")),
+        (&c5, Some("c5k1"), Some("c4k2")),
+        (&c6, Some("c5k1"), Some("c4k2")),
+    ] {
+        assert_eq!(ctx.value::<_, &str>(&K1).copied(), k1);
+        assert_eq!(ctx.value::<_, &str>(&K2).copied(), k2);
+    }
+    // Setting a value in a child leaves the parent as it was.
+    assert_eq!(c3.value::<_, &str>(&K2), None);
+}
+
+// Go compares interface keys by dynamic type and value: keys of two types
+// never match, even with the same representation, and the stored value's
+// type must match too (a failed type assertion does not search further).
+#[test]
+fn keys_match_by_type_and_value_and_values_by_type() {
+    #[derive(PartialEq)]
+    struct UserKey(u32);
+    #[derive(PartialEq)]
+    struct TraceKey(u32);
+
+    let ctx = context::with_value(&context::background(), UserKey(1), 10u64);
+    let ctx = context::with_value(&ctx, TraceKey(1), 20u64);
+    let ctx = context::with_value(&ctx, UserKey(2), 30u64);
+    assert_eq!(ctx.value::<_, u64>(&UserKey(1)), Some(&10));
+    assert_eq!(ctx.value::<_, u64>(&TraceKey(1)), Some(&20));
+    assert_eq!(ctx.value::<_, u64>(&UserKey(2)), Some(&30));
+    assert_eq!(ctx.value::<_, u64>(&UserKey(3)), None);
+    assert_eq!(ctx.value::<_, u32>(&UserKey(1)), None);
+    assert_eq!(ctx.value::<_, u64>(&1u32), None);
+
+    let shadowed = context::with_value(&ctx, UserKey(1), "text");
+    assert_eq!(shadowed.value::<_, u64>(&UserKey(1)), None);
+    assert_eq!(shadowed.value::<_, &str>(&UserKey(1)), Some(&"text"));
+}
+
+// A value context adds no node of its own: it is done when its parent is,
+// with its deadline, and a child derived from it is cancelled by the
+// parent's cancel.
+#[goroutine::test]
+async fn a_value_context_is_done_with_its_parent() {
+    #[derive(PartialEq)]
+    struct Key;
+
+    let at = Instant::now() + Duration::from_secs(3600);
+    let (parent, cancel) = context::with_deadline(&context::background(), at);
+    let ctx = context::with_value(&parent, Key, 1u8);
+    let (child, _cancel_child) = context::with_cancel(&ctx);
+    assert_eq!(ctx.deadline(), Some(at));
+    assert_eq!(ctx.err(), None);
+    let watcher = {
+        let child = child.clone();
+        goroutine::spawn(async move {
+            child.done().await;
+            child.err()
+        })
+    };
+    cancel.cancel();
+    ctx.done().await;
+    assert_eq!(ctx.err(), Some(ContextError::Canceled));
+    assert_eq!(watcher.await.unwrap(), Some(ContextError::Canceled));
+    assert_eq!(child.value::<_, u8>(&Key), Some(&1)); // values outlive cancellation
+}
+
+// Values cross goroutines: the context is `Send + Sync` with them, and a
+// goroutine's copy finds what the caller stored.
+#[goroutine::test]
+async fn values_travel_with_the_context_into_goroutines() {
+    #[derive(PartialEq)]
+    struct RequestId;
+
+    let todo = context::todo();
+    assert_eq!(todo.err(), None);
+    let ctx = context::with_value(&todo, RequestId, String::from("req-7"));
+    let seen = goroutine::spawn({
+        let ctx = ctx.clone();
+        async move { ctx.value::<_, String>(&RequestId).cloned() }
+    });
+    drop(ctx); // the goroutine's clone keeps the value alive
+    assert_eq!(seen.await.unwrap().as_deref(), Some("req-7"));
+}

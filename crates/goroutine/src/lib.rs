@@ -90,6 +90,7 @@
 //! | `errgroup.Group` | [`sync::ErrGroup`] | |
 //! | `context.WithCancel(ctx)` | [`context::with_cancel`]`(&ctx)` | also `with_timeout`, `with_deadline` |
 //! | `<-ctx.Done()` | `ctx.done().await` | usable as a `select!` arm |
+//! | `context.WithValue(ctx, k, v)`, `ctx.Value(k).(T)` | [`context::with_value`]`(&ctx, k, v)`, `ctx.value::<_, T>(&k)` | keys match by type and `==` |
 //! | `time.Sleep(d)` | [`time::sleep`]`(d).await` | |
 //! | `<-time.After(d)` | `time::after(d).recv().await` | or `time::sleep(d)` as a `select!` arm |
 //! | `time.NewTimer`, `time.NewTicker` | [`time::Timer`], [`time::Ticker`] | Go 1.23 `Stop`/`Reset` semantics |
@@ -143,7 +144,8 @@ pub mod sync {
     pub use goroutine_sync::*;
 }
 
-/// Go's `context`: cancellation and deadlines across goroutines.
+/// Go's `context`: cancellation, deadlines and request-scoped values across
+/// goroutines.
 ///
 /// ```
 /// use std::time::Duration;
