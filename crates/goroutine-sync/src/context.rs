@@ -126,11 +126,12 @@ impl fmt::Display for ContextError {
 
 impl Error for ContextError {}
 
-/// Carries cancellation and a deadline to the goroutines working on one
-/// task: Go's `context.Context`.
+/// Carries cancellation, a deadline and request-scoped values to the
+/// goroutines working on one task: Go's `context.Context`.
 ///
-/// Cheap to clone (one pointer); clones are the same context. Pass it to
-/// each goroutine and have it watch [`done`](Context::done).
+/// Cheap to clone (two pointers: its cancellation node and its values);
+/// clones are the same context. Pass it to each goroutine and have it
+/// watch [`done`](Context::done).
 ///
 /// # Examples
 ///
@@ -193,8 +194,8 @@ pub fn background() -> Context {
 }
 
 /// The root context for code whose context is not decided yet: Go's
-/// `context.TODO()`. It is the same as [`background`]; the name marks the
-/// call site as one to revisit.
+/// `context.TODO()`. It is the same as [`background`] (and prints as it
+/// does in `Debug`); the name marks the call site as one to revisit.
 ///
 /// # Examples
 ///
@@ -239,7 +240,7 @@ where
         node: parent.node.clone(),
         values: Some(std::sync::Arc::new(ValueNode {
             next: parent.values.clone(),
-            entry: Box::new((key, value)),
+            entry: Some(Box::new((key, value))),
         })),
     }
 }
@@ -425,7 +426,7 @@ impl Context {
     {
         let mut at = self.values.as_deref();
         while let Some(node) = at {
-            if let Some(v) = node.entry.lookup(key) {
+            if let Some(v) = node.entry.as_ref().and_then(|e| e.lookup(key)) {
                 return v.downcast_ref();
             }
             at = node.next.as_deref();
@@ -482,8 +483,8 @@ impl fmt::Debug for Context {
 /// is two words).
 struct ValueNode {
     next: Option<std::sync::Arc<ValueNode>>,
-    /// A `(K, V)`.
-    entry: Box<dyn Entry>,
+    /// A `(K, V)`; `None` only while the node is being dropped.
+    entry: Option<Box<dyn Entry>>,
 }
 
 /// A `(key, value)` pair of erased types.
@@ -508,10 +509,16 @@ where
 impl Drop for ValueNode {
     fn drop(&mut self) {
         // Unlink the entries this one kept alive one by one, so that a long
-        // chain of values cannot overflow the stack.
+        // chain of values cannot overflow the stack. Each entry drops before
+        // its `next` is looked at: a value may hold a context on the same
+        // chain, and only once it is gone is `next` ours alone to unlink.
+        drop(self.entry.take());
         let mut next = self.next.take();
         while let Some(mut node) = next {
-            next = std::sync::Arc::get_mut(&mut node).and_then(|n| n.next.take());
+            next = std::sync::Arc::get_mut(&mut node).and_then(|n| {
+                drop(n.entry.take());
+                n.next.take()
+            });
             // `node` drops here with nothing left below it (or it is still
             // shared, and its other owner drops the rest later).
         }
@@ -878,6 +885,18 @@ mod tests {
         drop(ctx); // the chain is still shared: nothing may be freed yet
         assert_eq!(shared.value::<usize, usize>(&0), Some(&0));
         drop(shared); // would overflow the stack if entries dropped recursively
+    }
+
+    #[test]
+    fn value_chain_whose_values_hold_its_own_contexts_drops_without_recursion() {
+        let depth: usize = if cfg!(miri) { 50 } else { 100_000 };
+        let mut ctx = background();
+        for i in 0..depth {
+            let parent = ctx.clone();
+            ctx = with_value(&ctx, i, parent);
+        }
+        assert!(ctx.value::<usize, Context>(&0).is_some());
+        drop(ctx); // each value keeps the rest of the chain alive
     }
 
     #[test]

@@ -48,7 +48,7 @@
 //! | `g, ctx := errgroup.WithContext(ctx)` | `let (g, ctx) = ErrGroup::with_parent(&ctx)` |
 //! | `ctx, cancel := context.WithCancel(ctx)` | `let (ctx, cancel) = context::with_cancel(&ctx)` |
 //! | `<-ctx.Done()`, `ctx.Err()` | `ctx.done().await`, `ctx.err()` |
-//! | `context.WithValue(ctx, k, v)`; `ctx.Value(k).(T)` | `context::with_value(&ctx, k, v)`; `ctx.value::<_, T>(&k)` |
+//! | `context.WithValue(ctx, k, v)`; `v, ok := ctx.Value(k).(T)` | `context::with_value(&ctx, k, v)`; `ctx.value::<_, T>(&k)` (`None` for `!ok`) |
 //!
 //! # Unsafe code
 //!

@@ -90,7 +90,8 @@
 //! | `errgroup.Group` | [`sync::ErrGroup`] | |
 //! | `context.WithCancel(ctx)` | [`context::with_cancel`]`(&ctx)` | also `with_timeout`, `with_deadline` |
 //! | `<-ctx.Done()` | `ctx.done().await` | usable as a `select!` arm |
-//! | `context.WithValue(ctx, k, v)`, `ctx.Value(k).(T)` | [`context::with_value`]`(&ctx, k, v)`, `ctx.value::<_, T>(&k)` | keys match by type and `==` |
+//! | `context.WithValue(ctx, k, v)`; `v, ok := ctx.Value(k).(T)` | [`context::with_value`]`(&ctx, k, v)`; `ctx.value::<_, T>(&k)` | keys match by type and `==`; `None` for `!ok` |
+//! | `context.Background()`, `context.TODO()` | [`context::background`]`()`, [`context::todo`]`()` | |
 //! | `time.Sleep(d)` | [`time::sleep`]`(d).await` | |
 //! | `<-time.After(d)` | `time::after(d).recv().await` | or `time::sleep(d)` as a `select!` arm |
 //! | `time.NewTimer`, `time.NewTicker` | [`time::Timer`], [`time::Ticker`] | Go 1.23 `Stop`/`Reset` semantics |
