@@ -617,16 +617,23 @@ mod tests {
         assert!(!w.is_fired(far));
     }
 
-    /// Found by review: the clock lands on the tick before a top-level
-    /// slot, with another top-level slot occupied; the slot's cascade
-    /// must not be mistaken for a later round's.
-    #[test]
-    fn a_top_level_slot_cascades_when_the_clock_stops_just_before_it() {
+    /// A wheel 1,000 ticks before the start of the second top-level slot,
+    /// with a timer 5 ticks into that slot.
+    fn wheel_with_a_timer_just_past_a_top_slot_start() -> (Wheel, u32) {
         let mut w = Wheel::new();
         w.advance(TOP_SLOT - 1_000, &mut Vec::new());
         let Insert::Pending(crossing) = w.insert(TOP_SLOT + 5, 1, Waker::noop().clone()) else {
             panic!()
         };
+        (w, crossing)
+    }
+
+    /// Found by review: the clock lands on the tick before a top-level
+    /// slot, with another top-level slot occupied; the slot's cascade
+    /// must not be mistaken for a later round's.
+    #[test]
+    fn a_top_level_slot_cascades_when_the_clock_stops_just_before_it() {
+        let (mut w, crossing) = wheel_with_a_timer_just_past_a_top_slot_start();
         w.insert(5 * TOP_SLOT, 1, Waker::noop().clone());
         w.insert(TOP_SLOT - 1, 1, Waker::noop().clone());
         assert_eq!(fire(&mut w, TOP_SLOT + 100), 2);
@@ -637,11 +644,7 @@ mod tests {
     /// top-level slot must not hide that slot's entries.
     #[test]
     fn an_insert_just_before_a_top_level_slot_leaves_its_entries_due() {
-        let mut w = Wheel::new();
-        w.advance(TOP_SLOT - 1_000, &mut Vec::new());
-        let Insert::Pending(crossing) = w.insert(TOP_SLOT + 5, 1, Waker::noop().clone()) else {
-            panic!()
-        };
+        let (mut w, crossing) = wheel_with_a_timer_just_past_a_top_slot_start();
         w.advance(TOP_SLOT - 1, &mut Vec::new());
         w.insert(TOP_SLOT + 50, 1, Waker::noop().clone());
         assert_eq!(w.next_due(), Some((TOP_SLOT + 5, 1)));
