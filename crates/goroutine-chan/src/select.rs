@@ -734,8 +734,11 @@ impl Select {
                 if self.has_default {
                     return Poll::Ready(None);
                 }
-                // Go's `select {}`: wait forever.
-                set_wait_reason(WaitReason::SelectNoCases);
+                // Every arm disabled (Go's nil channels, or patterns that
+                // did not match): wait forever. Go shows a goroutine whose
+                // cases are all nil channels as `[select]`, and keeps
+                // `select (no cases)` for `select {}` (our `forever`).
+                set_wait_reason(WaitReason::Select);
                 return Poll::Pending;
             }
             // 3. Go's `selectgo` in two passes: while nothing is parked yet,
@@ -845,11 +848,7 @@ impl Select {
                 }
                 return Poll::Ready(None);
             }
-            set_wait_reason(if self.enabled == 0 {
-                WaitReason::SelectNoCases
-            } else {
-                WaitReason::Select
-            });
+            set_wait_reason(WaitReason::Select);
             return Poll::Pending;
         }
     }

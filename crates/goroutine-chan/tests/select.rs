@@ -285,6 +285,48 @@ fn empty_select_never_completes() {
     );
 }
 
+/// The wait reason a dump shows for goroutine `id` once it has parked, or
+/// `None` after 100,000 yields.
+async fn parked_wait_reason(id: goroutine::GoroutineId) -> Option<goroutine::debug::WaitReason> {
+    for _ in 0..100_000 {
+        let reason = goroutine::debug::goroutines()
+            .into_iter()
+            .find(|g| g.id == id)
+            .and_then(|g| g.wait_reason);
+        if reason.is_some() {
+            return reason;
+        }
+        goroutine::yield_now().await;
+    }
+    None
+}
+
+#[test]
+fn a_select_with_every_arm_disabled_waits_as_select_and_an_empty_one_as_no_cases() {
+    use goroutine::debug::WaitReason;
+    goroutine::block_on(async {
+        // Go dumps a select whose cases are all nil channels as
+        // `[select]`, and `select {}` as `[select (no cases)]`.
+        let (_tx, rx) = chan::bounded::<u8>(1);
+        let disabled = goroutine::spawn(async move {
+            select! { Some(v) = rx.recv(), if false => v }
+        });
+        let empty = goroutine::spawn(async {
+            select! {}
+        });
+        assert_eq!(
+            parked_wait_reason(disabled.id()).await,
+            Some(WaitReason::Select)
+        );
+        assert_eq!(
+            parked_wait_reason(empty.id()).await,
+            Some(WaitReason::SelectNoCases)
+        );
+        disabled.abort();
+        empty.abort();
+    });
+}
+
 #[test]
 fn an_arm_pattern_may_bind_by_mutable_reference() {
     let (tx, rx) = chan::bounded::<String>(1);

@@ -27,9 +27,10 @@ pub enum WaitReason {
     ChanSend,
     /// `<-ch`: a receive waiting for a value.
     ChanRecv,
-    /// A `select!` with no ready arm.
+    /// A `select!` with no ready arm, or whose arms are all disabled
+    /// (Go's `select` on nil channels).
     Select,
-    /// A `select!` whose arms are all disabled (Go's `select {}`).
+    /// `select! {}`, with no arms (Go's `select {}`).
     SelectNoCases,
     /// `time.Sleep`.
     Sleep,
