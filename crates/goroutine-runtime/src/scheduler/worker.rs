@@ -43,7 +43,7 @@ use std::sync::atomic::fence;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::queue::{self, Local};
 use super::shared::{Remote, Shared};
@@ -60,6 +60,11 @@ const GLOBAL_INTERVAL: u32 = 61;
 /// LIFO-slot polls in a row before the slot's goroutine must queue (tokio
 /// PR #5712: an unbounded chain starved the rest of the queue).
 const MAX_LIFO_POLLS: u32 = 3;
+
+/// How long a searcher waits before it takes a goroutine out of a polling
+/// worker's LIFO slot (`Worker::steal_spawned_next`); Go's `runqgrab`
+/// asks for the same.
+const SPAWNED_NEXT_PAUSE: Duration = Duration::from_micros(3);
 
 pub(crate) struct Worker {
     pub(crate) shared: Arc<Shared>,
@@ -422,14 +427,27 @@ impl Worker {
     /// Last resort of a search: a goroutine spawned into the LIFO slot of
     /// a worker that is still polling its spawner (Go's idle Ps steal
     /// `runnext` too). A worker between polls is about to run it itself.
+    ///
+    /// Before taking one, the searcher sleeps a moment, as Go's `runqgrab`
+    /// does (`usleep(3)`; Linux's timer slack stretches such a sleep to
+    /// 50-70 us):
+    /// a spawner that is about to block (it sends, prints, then waits)
+    /// then runs its goroutine itself, in the order Go's programs print,
+    /// and the goroutine does not move to another core for nothing. A
+    /// spawner that keeps computing loses its goroutine after the pause.
     fn steal_spawned_next(&self, start: usize) -> Option<Runnable> {
         let n = self.shared.remotes.len();
+        let mut paused = false;
         for i in 0..n {
             let victim = (start + i) % n;
             let remote = &self.shared.remotes[victim];
             // A stale hint only makes this steal a goroutine its owner was
             // about to run, or leave one for it.
-            if victim != self.index {
+            if victim != self.index && remote.has_stealable_next() {
+                if !paused {
+                    std::thread::sleep(SPAWNED_NEXT_PAUSE);
+                    paused = true;
+                }
                 if let Some(task) = remote.lifo.steal_spawned(|| remote.is_polling()) {
                     return Some(task);
                 }
