@@ -119,14 +119,25 @@ impl Default for Builder {
     }
 }
 
+/// Default of [`Builder::max_extra_workers`] (when there are fewer workers).
+const DEFAULT_MAX_EXTRA_WORKERS: usize = 64;
+
 /// Worker count when none is configured: `GOMAXPROCS` if set to a positive
 /// integer, as in Go; otherwise the number of cores available.
 pub(crate) fn default_workers() -> usize {
     std::env::var("GOMAXPROCS")
         .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
+        .and_then(|v| gomaxprocs(&v))
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `GOMAXPROCS`'s value as Go's runtime reads it: plain decimal digits
+/// (no sign, no spaces) naming a positive count; anything else is ignored.
+fn gomaxprocs(v: &str) -> Option<usize> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok().filter(|&n| n > 0)
 }
 
 impl Builder {
@@ -316,7 +327,14 @@ impl Builder {
     }
 
     /// Most extra workers the monitor runs at once to stand in for blocked
-    /// ones (default: as many as there are workers).
+    /// ones (default: 64, or as many as there are workers if more).
+    ///
+    /// Go preempts a goroutine that computes without end; a future cannot
+    /// be preempted, so each such goroutine keeps a thread. The other
+    /// goroutines keep running as long as the workers plus the extra
+    /// workers outnumber the goroutines that never reach an `.await`; past
+    /// that they wait. Each extra worker is an OS thread, started only
+    /// while a worker is stuck, and gone once it is not.
     ///
     /// # Examples
     ///
@@ -374,7 +392,8 @@ impl Builder {
     pub(crate) fn build_with(&mut self, deadlock: Option<DeadlockAction>) -> io::Result<Runtime> {
         let workers = self.workers.unwrap_or_else(default_workers);
         let extra = if self.blocking_threshold.is_some() {
-            self.max_extra_workers.unwrap_or(workers)
+            self.max_extra_workers
+                .unwrap_or(workers.max(DEFAULT_MAX_EXTRA_WORKERS))
         } else {
             0
         };
@@ -1360,6 +1379,25 @@ mod tests {
     fn hold(release: &mpsc::Receiver<()>, ended: &AtomicBool) {
         let _ = release.recv_timeout(Duration::from_secs(20));
         ended.store(true, SeqCst);
+    }
+
+    #[test]
+    fn gomaxprocs_is_read_as_gos_runtime_reads_it() {
+        assert_eq!(gomaxprocs("3"), Some(3));
+        assert_eq!(gomaxprocs("0012"), Some(12));
+        for ignored in [
+            "",
+            "0",
+            " 3",
+            "3 ",
+            "+3",
+            "-3",
+            "3.0",
+            "x",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(gomaxprocs(ignored), None, "{ignored:?}");
+        }
     }
 
     #[test]

@@ -101,7 +101,11 @@ async fn spin_until(stop: Arc<AtomicBool>, start: Instant) {
 /// preempt the spinners; here they stop when main tells them).
 #[test]
 fn a_timer_fires_while_every_worker_computes() {
-    let rt = Builder::new().workers(1).build().unwrap();
+    let rt = Builder::new()
+        .workers(1)
+        .max_extra_workers(1)
+        .build()
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     rt.block_on(async {
@@ -116,6 +120,35 @@ fn a_timer_fires_while_every_worker_computes() {
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "the sleep waited for the spinners"
+    );
+}
+
+/// Eight goroutines compute without awaiting on a 2-worker runtime (Go
+/// would preempt them): extra workers stand in for the stuck ones, so the
+/// goroutines spawned after them still run, a sleeper and its join
+/// included. (With the former default of as many extra workers as
+/// workers, the fifth spinner took the last thread, and the program hung.)
+#[test]
+fn goroutines_spawned_beside_more_spinners_than_workers_still_run() {
+    let rt = Builder::new().workers(2).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let got = rt.block_on(async {
+        for _ in 0..8 {
+            goroutine::go!(spin_until(stop.clone(), start));
+        }
+        let sleeper = goroutine::spawn(async {
+            sleep_until(Instant::now() + Duration::from_millis(20)).await;
+            goroutine::spawn(async { 42 }).await.unwrap()
+        });
+        let got = sleeper.await.unwrap();
+        stop.store(true, SeqCst);
+        got
+    });
+    assert_eq!(got, 42);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the goroutines waited for the spinners"
     );
 }
 

@@ -321,9 +321,15 @@ fn start_extra_worker(shared: &Arc<Shared>) -> bool {
     if shared.metrics.extra_workers.load(Relaxed) >= cap {
         return false;
     }
-    let Some((index, local)) = lock(&shared.spare_queues).pop() else {
+    // The lowest spare slot, so that the slots searches look at stay few.
+    let Some((index, local)) = ({
+        let mut spare = lock(&shared.spare_queues);
+        let lowest = (0..spare.len()).min_by_key(|&k| spare[k].0);
+        lowest.map(|k| spare.swap_remove(k))
+    }) else {
         return false;
     };
+    shared.use_slot(index);
     shared.metrics.extra_workers.fetch_add(1, Relaxed);
     shared.idle.add_worker();
     let s = shared.clone();

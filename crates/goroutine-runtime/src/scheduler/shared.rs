@@ -190,6 +190,11 @@ pub(crate) struct Shared {
     pub(crate) main_goroutines: Mutex<Vec<Arc<Meta>>>,
     /// Queue ends of the extra-worker slots not in use.
     pub(crate) spare_queues: Mutex<Vec<(usize, Local<Runnable>)>>,
+    /// One past the highest worker slot ever started: the workers first,
+    /// then extra workers, which take the lowest spare slot. Searches look
+    /// at these slots only, so the many spare slots cost nothing until the
+    /// monitor needs them.
+    slots_in_use: AtomicUsize,
     /// Every thread of this runtime but the blocking pool's.
     pub(crate) threads: Arc<ThreadSet>,
     pub(crate) thread_handles: Mutex<Vec<thread::JoinHandle<()>>>,
@@ -234,6 +239,7 @@ impl Shared {
             main_next_waits: config.blocking_threshold.is_some() || config.long_poll.is_some(),
             idle: Idle::new(config.workers),
             registry: Registry::new(config.workers + 1),
+            slots_in_use: AtomicUsize::new(config.workers),
             blocking: blocking::Pool::new(config.max_blocking_threads, config.blocking_keep_alive),
             driver: Driver::new(),
             io,
@@ -264,6 +270,24 @@ impl Shared {
     /// Worker slots configured (extra workers use the slots after these).
     pub(crate) fn workers(&self) -> usize {
         self.config.workers
+    }
+
+    /// The worker slots a search looks at: every slot whose worker has ever
+    /// started (see `slots_in_use`).
+    pub(crate) fn slots(&self) -> &[CachePadded<Remote>] {
+        // Relaxed: the count grows before the extra worker's thread starts
+        // (a happens-before edge to everything that thread queues), so a
+        // worker that sees that thread's goroutines sees the slot; a stale
+        // count elsewhere only skips a slot in one search. `has_remote_work`
+        // reads it after the parking worker's SeqCst fence, which orders it
+        // as the queues' own loads are ordered (idle.rs).
+        &self.remotes[..self.slots_in_use.load(Relaxed)]
+    }
+
+    /// Records that slot `index` has a worker now (see `slots`).
+    pub(crate) fn use_slot(&self, index: usize) {
+        // Relaxed: see `slots`; only the monitor thread writes it.
+        self.slots_in_use.fetch_max(index + 1, Relaxed);
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -419,7 +443,7 @@ impl Shared {
     pub(crate) fn has_remote_work(&self, except: usize) -> bool {
         self.has_global_work()
             || self
-                .remotes
+                .slots()
                 .iter()
                 .enumerate()
                 .any(|(i, r)| i != except && (!r.steal.is_empty() || r.has_stealable_next()))

@@ -247,7 +247,7 @@ impl Worker {
         if len == 0 {
             return None;
         }
-        let n = (len / self.shared.remotes.len() + 1).min(queue::CAPACITY / 2);
+        let n = (len / self.shared.slots().len() + 1).min(queue::CAPACITY / 2);
         let first = inject.pop().ok()?;
         for _ in 1..n {
             match inject.pop() {
@@ -403,17 +403,15 @@ impl Worker {
             }
             core.is_searching = true;
         }
-        let n = self.shared.remotes.len();
+        let slots = self.shared.slots();
+        let n = slots.len();
         let start = core.rng.below(n);
         for i in 0..n {
             let victim = (start + i) % n;
             if victim == self.index {
                 continue;
             }
-            if let Some(task) = self.shared.remotes[victim]
-                .steal
-                .steal_into(&mut core.local)
-            {
+            if let Some(task) = slots[victim].steal.steal_into(&mut core.local) {
                 return Some(task);
             }
         }
@@ -436,11 +434,12 @@ impl Worker {
     /// and the goroutine does not move to another core for nothing. A
     /// spawner that keeps computing loses its goroutine after the pause.
     fn steal_spawned_next(&self, start: usize) -> Option<Runnable> {
-        let n = self.shared.remotes.len();
+        let slots = self.shared.slots();
+        let n = slots.len();
         let mut paused = false;
         for i in 0..n {
             let victim = (start + i) % n;
-            let remote = &self.shared.remotes[victim];
+            let remote = &slots[victim];
             // A stale hint only makes this steal a goroutine its owner was
             // about to run, or leave one for it.
             if victim != self.index && remote.has_stealable_next() {
