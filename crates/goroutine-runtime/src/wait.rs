@@ -5,6 +5,11 @@ use std::fmt;
 
 /// What a parked goroutine waits for, named as Go's goroutine dumps name it.
 ///
+/// The names are Go 1.19's, the Go this project is checked against: there
+/// every `sync` lock and `WaitGroup` waits as `semacquire` (Go 1.20 and
+/// later name them `sync.Mutex.Lock` and so on), and `<-ctx.Done()` is a
+/// `chan receive`. The variants tell them apart where the name does not.
+///
 /// Leaf futures of this project (channels, locks, timers) record a reason
 /// with [`set_wait_reason`] just before they return `Pending`; the runtime
 /// attaches it to the goroutine, and [`debug::dump`](crate::debug::dump)
@@ -15,7 +20,7 @@ use std::fmt;
 /// ```
 /// use goroutine::debug::WaitReason;
 /// assert_eq!(WaitReason::ChanRecv.as_str(), "chan receive");
-/// assert_eq!(WaitReason::WaitGroup.to_string(), "sync.WaitGroup.Wait");
+/// assert_eq!(WaitReason::WaitGroup.to_string(), "semacquire");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -36,23 +41,25 @@ pub enum WaitReason {
     Sleep,
     /// A timer's deadline (`timeout`, `Timer`).
     Timer,
-    /// `sync.WaitGroup.Wait`.
+    /// `sync.WaitGroup.Wait` (`semacquire`).
     WaitGroup,
-    /// `sync.Mutex.Lock`.
+    /// `sync.Mutex.Lock` (`semacquire`).
     Mutex,
-    /// `sync.RWMutex.RLock`.
+    /// `sync.RWMutex.RLock` (`semacquire`).
     RwLockRead,
-    /// `sync.RWMutex.Lock`.
+    /// `sync.RWMutex.Lock` (`semacquire`).
     RwLockWrite,
-    /// A semaphore acquire (Go's `semacquire`).
+    /// A semaphore acquire (`select`, as x/sync's `Semaphore.Acquire`
+    /// waits in one).
     Semaphore,
     /// `sync.Cond.Wait`.
     Cond,
-    /// A `Once` or `OnceCell` being initialised by another goroutine.
+    /// A `Once` or `OnceCell` being initialised by another goroutine
+    /// (`semacquire`, Go's `Once.Do` waits on its mutex).
     Once,
     /// A `Barrier`.
     Barrier,
-    /// `context.Context.Done()`.
+    /// `<-ctx.Done()` (`chan receive`).
     Context,
     /// Awaiting another goroutine's `JoinHandle`.
     Join,
@@ -98,15 +105,15 @@ impl WaitReason {
             WaitReason::SelectNoCases => "select (no cases)",
             WaitReason::Sleep => "sleep",
             WaitReason::Timer => "timer",
-            WaitReason::WaitGroup => "sync.WaitGroup.Wait",
-            WaitReason::Mutex => "sync.Mutex.Lock",
-            WaitReason::RwLockRead => "sync.RWMutex.RLock",
-            WaitReason::RwLockWrite => "sync.RWMutex.Lock",
-            WaitReason::Semaphore => "semacquire",
+            WaitReason::WaitGroup
+            | WaitReason::Mutex
+            | WaitReason::RwLockRead
+            | WaitReason::RwLockWrite
+            | WaitReason::Once => "semacquire",
+            WaitReason::Semaphore => "select",
             WaitReason::Cond => "sync.Cond.Wait",
-            WaitReason::Once => "sync.Once.Do",
             WaitReason::Barrier => "barrier",
-            WaitReason::Context => "context.Done",
+            WaitReason::Context => "chan receive",
             WaitReason::Join => "join",
             WaitReason::Io => "IO wait",
         }
@@ -195,6 +202,26 @@ mod tests {
             assert_eq!(WaitReason::from_u8(r as u8), r);
         }
         assert_eq!(WaitReason::from_u8(250), WaitReason::Unknown);
+    }
+
+    /// What Go 1.19 prints for the same waits (checked with `go run`: a
+    /// WaitGroup, a Mutex and an RWMutex waiter show `semacquire`, a
+    /// `<-ctx.Done()` shows `chan receive`).
+    #[test]
+    fn reasons_are_spelled_as_go_1_19_dumps_them() {
+        for r in [
+            WaitReason::WaitGroup,
+            WaitReason::Mutex,
+            WaitReason::RwLockRead,
+            WaitReason::RwLockWrite,
+            WaitReason::Once,
+        ] {
+            assert_eq!(r.as_str(), "semacquire", "{r:?}");
+        }
+        assert_eq!(WaitReason::Context.as_str(), "chan receive");
+        assert_eq!(WaitReason::Cond.as_str(), "sync.Cond.Wait");
+        assert_eq!(WaitReason::Select.as_str(), "select");
+        assert_eq!(WaitReason::SelectNoCases.as_str(), "select (no cases)");
     }
 
     #[test]

@@ -25,8 +25,8 @@
 //! Inside a goroutine each operation that completes spends one unit of the
 //! goroutine's [coop budget](goroutine_runtime::coop), so a goroutine that
 //! always finds its lock free still yields now and then, and each one that
-//! waits records why (`sync.Mutex.Lock`, `sync.WaitGroup.Wait`, ...) for
-//! goroutine dumps.
+//! waits records why for goroutine dumps, in Go 1.19's words (`semacquire`
+//! for a lock or a `WaitGroup`, as Go's dump shows them).
 //!
 //! # Cancellation
 //!

@@ -1,5 +1,5 @@
 //! A WaitGroup that is never done: Go reports "all goroutines are asleep -
-//! deadlock!" (main waits in `sync.WaitGroup.Wait`), and so does this.
+//! deadlock!" (main waits in `semacquire`), and so does this.
 //!
 //! ```go
 //! func main() {

@@ -69,7 +69,10 @@ fn a_waitgroup_never_done_is_reported_as_deadlock() {
     assert_eq!(code, 2, "stderr: {stderr}");
     assert_eq!(stdout, "one done\n");
     assert!(stderr.starts_with(FATAL), "stderr: {stderr}");
-    assert!(stderr.contains("[sync.WaitGroup.Wait]"), "stderr: {stderr}");
+    assert!(
+        stderr.contains("goroutine 1 [semacquire]:"),
+        "stderr: {stderr}"
+    );
 }
 
 /// A panic in the main goroutine exits with Go's status 2 (not Rust's 101),
