@@ -65,10 +65,13 @@ pub enum WaitReason {
     Join,
     /// Network readiness (Go's `IO wait`).
     Io,
+    /// A receive that can never complete: `<-ctx.Done()` on a context that
+    /// cannot be cancelled, whose `Done` channel Go leaves nil.
+    ChanRecvNil,
 }
 
 impl WaitReason {
-    const ALL: [WaitReason; 18] = [
+    const ALL: [WaitReason; 19] = [
         WaitReason::Unknown,
         WaitReason::ChanSend,
         WaitReason::ChanRecv,
@@ -87,6 +90,7 @@ impl WaitReason {
         WaitReason::Context,
         WaitReason::Join,
         WaitReason::Io,
+        WaitReason::ChanRecvNil,
     ];
 
     /// Go's spelling of the reason, as in `goroutine 7 [chan receive]:`.
@@ -116,6 +120,7 @@ impl WaitReason {
             WaitReason::Context => "chan receive",
             WaitReason::Join => "join",
             WaitReason::Io => "IO wait",
+            WaitReason::ChanRecvNil => "chan receive (nil chan)",
         }
     }
 
@@ -219,6 +224,7 @@ mod tests {
             assert_eq!(r.as_str(), "semacquire", "{r:?}");
         }
         assert_eq!(WaitReason::Context.as_str(), "chan receive");
+        assert_eq!(WaitReason::ChanRecvNil.as_str(), "chan receive (nil chan)");
         assert_eq!(WaitReason::Cond.as_str(), "sync.Cond.Wait");
         assert_eq!(WaitReason::Select.as_str(), "select");
         assert_eq!(WaitReason::SelectNoCases.as_str(), "select (no cases)");

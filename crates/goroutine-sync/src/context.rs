@@ -740,7 +740,7 @@ impl Future for Done<'_> {
         let progress = ready!(coop::poll_proceed(cx));
         let Some(node) = this.node else {
             // Background: never done, like Go's nil Done channel.
-            set_wait_reason(WaitReason::Context);
+            set_wait_reason(WaitReason::ChanRecvNil);
             return Poll::Pending;
         };
         if node.err.load(Acquire) == 0 {

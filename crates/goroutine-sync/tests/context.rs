@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use goroutine::context::{self, ContextError};
+use goroutine::debug::WaitReason;
 use goroutine::sync::WaitGroup;
+
+mod common;
 
 // Go: TestCanceledTimeout / the fan-out in XTestCancelRemoves, scaled up:
 // cancelling a parent reaches 10,000 children, each watched by a goroutine.
@@ -234,4 +237,23 @@ async fn values_travel_with_the_context_into_goroutines() {
     });
     drop(ctx); // the goroutine's clone keeps the value alive
     assert_eq!(seen.await.unwrap().as_deref(), Some("req-7"));
+}
+
+// Go's dump shows `<-ctx.Done()` as `[chan receive]`, and on a context that
+// cannot be cancelled (a nil Done channel) as `[chan receive (nil chan)]`.
+#[goroutine::test(workers = 2)]
+async fn done_waits_as_a_channel_receive_and_on_background_as_a_nil_one() {
+    let (ctx, cancel) = context::with_cancel(&context::background());
+    let live = goroutine::task::Builder::new()
+        .name("ctx-waiter")
+        .spawn(async move { ctx.done().await });
+    let never = goroutine::task::Builder::new()
+        .name("background-waiter")
+        .spawn(async { context::background().done().await });
+    assert!(common::wait_for_reason("ctx-waiter", WaitReason::Context).await);
+    assert!(common::wait_for_reason("background-waiter", WaitReason::ChanRecvNil).await);
+    assert_eq!(WaitReason::Context.as_str(), "chan receive");
+    cancel.cancel();
+    live.await.unwrap();
+    never.abort();
 }
