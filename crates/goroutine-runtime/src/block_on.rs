@@ -431,10 +431,13 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
         meta.set_running(shared.clock_ms());
         let main_poll = MainPoll::enter(shared);
         let abort = AbortOnPanic(&meta);
+        let ends_program = (shared.config.panic_policy == crate::runtime::PanicPolicy::Abort)
+            .then(|| crate::panic_report::ends_program(true));
         // Unconstrained, as in `park_on`: a main goroutine on a worker may
         // call `block_on` with its own budget spent.
         let (poll, _) =
             coop::with_budget(Budget::unconstrained(), || future.as_mut().poll(&mut cx));
+        drop(ends_program);
         std::mem::forget(abort);
         drop(main_poll);
         let reason = wait::take_wait_reason();

@@ -38,6 +38,7 @@ pub mod coop;
 pub mod debug;
 pub mod io;
 mod loom;
+mod panic_report;
 mod registry;
 pub mod runtime;
 mod scheduler;
@@ -370,13 +371,16 @@ pub mod __private {
         impl Drop for ExitOnPanic {
             fn drop(&mut self) {
                 if std::thread::panicking() {
-                    std::process::exit(2);
+                    crate::panic_report::report_and_exit(1, "", None);
                 }
             }
         }
+        crate::panic_report::install_hook();
         let (rt, previous) = enter_main(config, None);
         let exit_on_panic = ExitOnPanic;
+        let ends_program = crate::panic_report::ends_program(true);
         let out = rt.block_on(future);
+        drop(ends_program);
         std::mem::forget(exit_on_panic);
         leave_main(rt, previous);
         out
@@ -426,6 +430,24 @@ pub mod __private {
         }
     }
 
+    /// The program's main goroutine: a panic in its poll ends the process,
+    /// so the panic hook prints it as Go does (`panic_report`).
+    struct EndsProgramOnPanic<F> {
+        future: std::pin::Pin<Box<F>>,
+    }
+
+    impl<F: Future> Future for EndsProgramOnPanic<F> {
+        type Output = F::Output;
+
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<F::Output> {
+            let _ends_program = crate::panic_report::ends_program(true);
+            self.future.as_mut().poll(cx)
+        }
+    }
+
     /// Worker stack size when main runs on the workers.
     const MAIN_STACK: usize = 8 << 20;
 
@@ -455,17 +477,21 @@ pub mod __private {
             // Main runs on a worker now: give the workers the stack a
             // program's main thread has on Linux (8 MiB, reserved, not
             // committed), so recursion that worked in `main` still does.
+            crate::panic_report::install_hook();
             let (rt, previous) = enter_main(self.config, Some(MAIN_STACK));
             let handle = rt.handle();
-            let out =
-                crate::block_on::run_main_goroutine(&handle, async move { future.await.report() });
+            let main = EndsProgramOnPanic {
+                future: Box::pin(async move { future.await.report() }),
+            };
+            let out = crate::block_on::run_main_goroutine(&handle, main);
             let code = match out {
                 Ok(code) => code,
                 // A panic of the main goroutine: as in Go, exit status 2
-                // (the panic hook has printed the message), without waiting
-                // for the goroutines still running. (Cancelled cannot
-                // happen: nothing aborts it, and shutdown comes after.)
-                Err(_) => std::process::exit(2),
+                // (the panic hook has printed `panic: ...`), without
+                // waiting for the goroutines still running. (Cancelled
+                // cannot happen: nothing aborts it, and shutdown comes
+                // after.)
+                Err(_) => crate::panic_report::report_and_exit(1, "", None),
             };
             leave_main(rt, previous);
             code

@@ -84,9 +84,12 @@ pub enum PanicPolicy {
     /// the worker and every other goroutine carry on. The default.
     #[default]
     Report,
-    /// Go's behaviour: the panic is printed, then the goroutine that
-    /// panicked, and the process exits with status 2. This covers the main
-    /// goroutine of this runtime's `block_on` too.
+    /// Go's behaviour: the panic is printed as Go prints it (`panic: boom`,
+    /// a blank line, `goroutine 7 [running]:` and where it panicked and was
+    /// spawned), and the process exits with status 2. This covers the main
+    /// goroutine of this runtime's `block_on` too. (The first line comes
+    /// from a panic hook this installs, which passes every other panic on
+    /// to the hook it replaced.)
     Abort,
 }
 
@@ -390,6 +393,9 @@ impl Builder {
     }
 
     pub(crate) fn build_with(&mut self, deadlock: Option<DeadlockAction>) -> io::Result<Runtime> {
+        if self.panic_policy == PanicPolicy::Abort {
+            crate::panic_report::install_hook();
+        }
         let workers = self.workers.unwrap_or_else(default_workers);
         let extra = if self.blocking_threshold.is_some() {
             self.max_extra_workers
@@ -1335,18 +1341,11 @@ pub(crate) fn goroutine_panicked(meta: &Meta) {
     if shared.config.panic_policy != PanicPolicy::Abort {
         return;
     }
-    use std::io::Write;
     let name = shared
         .name_of(meta)
         .map(|n| format!(" \"{n}\""))
         .unwrap_or_default();
-    let _ = std::io::stdout().flush();
-    eprintln!(
-        "\ngoroutine {}{name} [running]:\n\tcreated at {}\n\nfatal: goroutine panicked (PanicPolicy::Abort)",
-        meta.id(),
-        meta.location()
-    );
-    std::process::exit(2);
+    crate::panic_report::report_and_exit(meta.id().as_u64(), &name, Some(meta.location()));
 }
 
 /// `JoinHandle::abort`.

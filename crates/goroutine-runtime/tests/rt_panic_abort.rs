@@ -76,10 +76,15 @@ fn a_panic_under_the_abort_policy_exits_with_status_2() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
-        assert!(stderr.contains(message), "{case}: {stderr}");
+        // Go's report: `panic: <message>`, then the goroutine.
         assert!(
-            stderr.contains("fatal: goroutine panicked (PanicPolicy::Abort)"),
+            stderr.contains(&format!("panic: {message}\n\ngoroutine ")),
             "{case}: {stderr}"
+        );
+        assert!(stderr.contains(" [running]:\n"), "{case}: {stderr}");
+        assert!(
+            !stderr.contains("thread '"),
+            "{case}: Rust's report too: {stderr}"
         );
         assert!(!stdout.contains("survived"), "{case}: {stdout}");
     }
