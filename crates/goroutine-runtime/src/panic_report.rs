@@ -63,7 +63,9 @@ fn print_panic_line(info: &PanicHookInfo<'_>) {
     }
     // What the program printed comes first, as Go's unbuffered stdout has it.
     let _ = std::io::stdout().flush();
-    eprintln!("panic: {message}");
+    // Write errors ignored, as Rust's own hook does: a panic in the hook
+    // (a closed stderr) would abort the process.
+    let _ = writeln!(std::io::stderr().lock(), "panic: {message}");
 }
 
 /// Marks this thread's panics as ending the process (or not) until the
@@ -93,6 +95,6 @@ pub(crate) fn report_and_exit(id: u64, name: &str, created: Option<&Location<'_>
     if let Some(created) = created {
         out.push_str(&format!("\tcreated at {created}\n"));
     }
-    eprint!("{out}");
+    let _ = std::io::stderr().lock().write_all(out.as_bytes());
     std::process::exit(2);
 }
