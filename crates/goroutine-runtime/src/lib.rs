@@ -430,21 +430,24 @@ pub mod __private {
         }
     }
 
-    /// The program's main goroutine: a panic in its poll ends the process,
-    /// so the panic hook prints it as Go does (`panic_report`).
-    struct EndsProgramOnPanic<F> {
-        future: std::pin::Pin<Box<F>>,
+    pin_project_lite::pin_project! {
+        /// The program's main goroutine: a panic in its poll ends the
+        /// process, so the panic hook prints it as Go does (`panic_report`).
+        struct EndsProgramOnPanic<F> {
+            #[pin]
+            future: F,
+        }
     }
 
     impl<F: Future> Future for EndsProgramOnPanic<F> {
         type Output = F::Output;
 
         fn poll(
-            mut self: std::pin::Pin<&mut Self>,
+            self: std::pin::Pin<&mut Self>,
             cx: &mut std::task::Context<'_>,
         ) -> std::task::Poll<F::Output> {
             let _ends_program = crate::panic_report::ends_program(true);
-            self.future.as_mut().poll(cx)
+            self.project().future.poll(cx)
         }
     }
 
@@ -481,7 +484,7 @@ pub mod __private {
             let (rt, previous) = enter_main(self.config, Some(MAIN_STACK));
             let handle = rt.handle();
             let main = EndsProgramOnPanic {
-                future: Box::pin(async move { future.await.report() }),
+                future: async move { future.await.report() },
             };
             let out = crate::block_on::run_main_goroutine(&handle, main);
             let code = match out {

@@ -431,11 +431,10 @@ impl Worker {
     ///
     /// Before taking one, the searcher sleeps a moment, as Go's `runqgrab`
     /// does (`usleep(3)`; Linux's timer slack stretches such a sleep to
-    /// 50-70 us):
-    /// a spawner that is about to block (it sends, prints, then waits)
-    /// then runs its goroutine itself, in the order Go's programs print,
-    /// and the goroutine does not move to another core for nothing. A
-    /// spawner that keeps computing loses its goroutine after the pause.
+    /// 50-70 us): a spawner that is about to block (it sends, prints, then
+    /// waits) then runs its goroutine itself, in the order Go's programs
+    /// print, and the goroutine does not move to another core for nothing.
+    /// A spawner that keeps computing loses its goroutine after the pause.
     fn steal_spawned_next(&self, start: usize) -> Option<Runnable> {
         let slots = self.shared.slots();
         let n = slots.len();
