@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::panic::Location;
+use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::{pin, Pin};
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
@@ -293,24 +293,18 @@ impl Drop for ProxyCount<'_> {
     }
 }
 
-/// Under `PanicPolicy::Abort`, a panic of the main goroutine ends the
-/// process with status 2, as any goroutine's does. Armed around each poll
-/// only, and forgotten when the poll returns: a `block_on` that runs while
-/// its thread unwinds from another panic (a destructor's cleanup) must not
-/// end the process.
-struct AbortOnPanic<'a>(&'a Meta);
-
-impl Drop for AbortOnPanic<'_> {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            crate::runtime::goroutine_panicked(self.0);
-        }
-    }
-}
-
 #[track_caller]
 pub(crate) fn run<F: Future>(handle: &Handle, future: F) -> F::Output {
-    run_as(handle, future, None)
+    run_as(handle, future, None, Location::caller())
+}
+
+/// [`run`], recording `location` as where the main goroutine started.
+pub(crate) fn run_at<F: Future>(
+    handle: &Handle,
+    future: F,
+    location: &'static Location<'static>,
+) -> F::Output {
+    run_as(handle, future, None, location)
 }
 
 /// Runs `future` as the main goroutine on the workers, like any goroutine
@@ -333,7 +327,7 @@ where
     };
     let join = handle.spawn_main(main, Location::caller());
     let id = join.id();
-    run_as(handle, join, Some(id))
+    run_as(handle, join, Some(id), Location::caller())
 }
 
 /// Marks (or unmarks) the worker this thread runs, if any, as polling the
@@ -398,9 +392,13 @@ impl Drop for MainWaiter<'_> {
 
 /// `block_on`'s loop. `proxy_for`: the id of the main goroutine this call
 /// only waits for (`run_main_goroutine`); its own bookkeeping reuses that
-/// id rather than taking one.
-#[track_caller]
-fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>) -> F::Output {
+/// id rather than taking one. `location`: where the caller started it.
+fn run_as<F: Future>(
+    handle: &Handle,
+    future: F,
+    proxy_for: Option<GoroutineId>,
+    location: &'static Location<'static>,
+) -> F::Output {
     // The main goroutine of `run_main_goroutine` may still call `block_on`
     // (say, a helper under `#[goroutine::main]`): it blocks its worker, as
     // a `*_blocking` call does, and the monitor hands that worker's queue
@@ -416,9 +414,10 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
     let shared = &handle.shared;
     let meta = Arc::new(Meta::new(
         proxy_for.unwrap_or_else(|| GoroutineId::from_u64(reserve_ids(1))),
-        Location::caller(),
+        location,
         shared.index,
         false,
+        shared.config.panic_policy == crate::runtime::PanicPolicy::Abort,
     ));
     let _main = MainGuard::enter(handle, meta.clone(), proxy_for.is_some());
     let lent = Lent::take();
@@ -430,15 +429,21 @@ fn run_as<F: Future>(handle: &Handle, future: F, proxy_for: Option<GoroutineId>)
     loop {
         meta.set_running(shared.clock_ms());
         let main_poll = MainPoll::enter(shared);
-        let abort = AbortOnPanic(&meta);
-        let ends_program = (shared.config.panic_policy == crate::runtime::PanicPolicy::Abort)
-            .then(|| crate::panic_report::ends_program(true));
         // Unconstrained, as in `park_on`: a main goroutine on a worker may
         // call `block_on` with its own budget spent.
-        let (poll, _) =
-            coop::with_budget(Budget::unconstrained(), || future.as_mut().poll(&mut cx));
-        drop(ends_program);
-        std::mem::forget(abort);
+        let mut poll_once =
+            || coop::with_budget(Budget::unconstrained(), || future.as_mut().poll(&mut cx)).0;
+        let poll = if meta.ends_program() {
+            // `PanicPolicy::Abort`: a panic of the main goroutine ends the
+            // process, as any goroutine's does.
+            let _mark = crate::panic_report::ends_program(true);
+            match panic::catch_unwind(AssertUnwindSafe(poll_once)) {
+                Ok(poll) => poll,
+                Err(payload) => crate::runtime::goroutine_panicked(&meta, &*payload),
+            }
+        } else {
+            poll_once()
+        };
         drop(main_poll);
         let reason = wait::take_wait_reason();
         if let Poll::Ready(v) = poll {

@@ -69,9 +69,6 @@ impl Pool {
                 let _enter = crate::context::enter(crate::runtime::Handle {
                     shared: shared.clone(),
                 });
-                let _ends_program = crate::panic_report::ends_program(
-                    shared.config.panic_policy == crate::runtime::PanicPolicy::Abort,
-                );
                 shared.blocking.run()
             }) {
                 Ok(h) => {

@@ -359,29 +359,29 @@ pub mod __private {
     /// Body of `#[goroutine::main]` on the program's own `fn main`:
     /// [`run_main`], except that a panic of the main goroutine ends the
     /// process at once with exit status 2, as an unrecovered panic does in
-    /// Go (Rust's own status would be 101). The panic hook has printed the
-    /// message by then; goroutines still running are not waited for.
+    /// Go (Rust's own status would be 101), after Go's report of it on
+    /// stderr; goroutines still running are not waited for.
     #[track_caller]
     pub fn run_program<F: Future>(config: EntryConfig, future: F) -> F::Output {
-        /// Exits with status 2 when dropped by an unwinding panic. A guard
-        /// rather than `catch_unwind`: a closure would hide this caller's
-        /// location from `block_on`, which records it as where the main
-        /// goroutine started (goroutine dumps, deadlock reports).
-        struct ExitOnPanic;
-        impl Drop for ExitOnPanic {
-            fn drop(&mut self) {
-                if std::thread::panicking() {
-                    crate::panic_report::report_and_exit(1, "", None);
-                }
-            }
-        }
+        // Caught rather than left to unwind, for the payload: Go's report
+        // prints its message (`panic_report`). `block_on` is told the
+        // caller's location, which a closure would otherwise hide from it
+        // (goroutine dumps and deadlock reports show where main started).
+        let at = std::panic::Location::caller();
         crate::panic_report::install_hook();
         let (rt, previous) = enter_main(config, None);
-        let exit_on_panic = ExitOnPanic;
-        let ends_program = crate::panic_report::ends_program(true);
-        let out = rt.block_on(future);
-        drop(ends_program);
-        std::mem::forget(exit_on_panic);
+        let handle = rt.handle();
+        let out = {
+            let _ends_program = crate::panic_report::ends_program(true);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::block_on::run_at(&handle, future, at)
+            }))
+        };
+        let out = match out {
+            Ok(out) => out,
+            Err(payload) => crate::panic_report::report_and_exit(1, "", None, &*payload),
+        };
+        drop(handle);
         leave_main(rt, previous);
         out
     }
@@ -432,7 +432,7 @@ pub mod __private {
 
     pin_project_lite::pin_project! {
         /// The program's main goroutine: a panic in its poll ends the
-        /// process, so the panic hook prints it as Go does (`panic_report`).
+        /// process at once, with Go's report of it (`panic_report`).
         struct EndsProgramOnPanic<F> {
             #[pin]
             future: F,
@@ -446,8 +446,14 @@ pub mod __private {
             self: std::pin::Pin<&mut Self>,
             cx: &mut std::task::Context<'_>,
         ) -> std::task::Poll<F::Output> {
+            let future = self.project().future;
             let _ends_program = crate::panic_report::ends_program(true);
-            self.project().future.poll(cx)
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.poll(cx))) {
+                Ok(poll) => poll,
+                // Ended here, on the worker, where the panic hook noted
+                // where it happened.
+                Err(payload) => crate::panic_report::report_and_exit(1, "", None, &*payload),
+            }
         }
     }
 
@@ -489,12 +495,17 @@ pub mod __private {
             let out = crate::block_on::run_main_goroutine(&handle, main);
             let code = match out {
                 Ok(code) => code,
-                // A panic of the main goroutine: as in Go, exit status 2
-                // (the panic hook has printed `panic: ...`), without
-                // waiting for the goroutines still running. (Cancelled
-                // cannot happen: nothing aborts it, and shutdown comes
-                // after.)
-                Err(_) => crate::panic_report::report_and_exit(1, "", None),
+                // A panic of the main goroutine ends the process from its
+                // poll (`EndsProgramOnPanic`), with Go's exit status 2 and
+                // without waiting for the goroutines still running; this
+                // is a fallback. (Cancelled cannot happen: nothing aborts
+                // it, and shutdown comes after.)
+                Err(e) => {
+                    let payload = e
+                        .try_into_panic()
+                        .unwrap_or_else(|e| Box::new(e.to_string()));
+                    crate::panic_report::report_and_exit(1, "", None, &*payload)
+                }
             };
             leave_main(rt, previous);
             code

@@ -13,29 +13,38 @@
 //! ```
 //!
 //! and so do we, with the Rust locations of the panic and of the spawn in
-//! place of Go's stack. The first line comes from a panic hook installed
-//! with the first such runtime (it chains to the hook it replaces, which
-//! still reports every other panic, Rust's way); the rest comes from the
-//! code that ends the process ([`report_and_exit`]). A program that sets a
-//! panic hook of its own after that keeps its hook's output, followed by
-//! the goroutine lines.
+//! place of Go's stack. The poll whose panic ends the program catches it
+//! and hands its payload to [`report_and_exit`], which prints the whole
+//! report: the message comes from the payload, so a panic re-raised with
+//! `resume_unwind` (`JoinError::into_panic`, `ErrGroup::wait`) is reported
+//! like any other. A panic hook, installed with the first such runtime and
+//! chained to the hook it replaces, keeps Rust's own report off stderr
+//! during those polls and notes where the panic happened; every other
+//! panic still goes to the previous hook, Rust's way. So a panic that such
+//! a poll catches itself (`catch_unwind`, Go's `recover`) prints nothing,
+//! as in Go. A program that sets a panic hook of its own after that keeps
+//! its hook's output, followed by Go's report.
 
-use std::cell::Cell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::panic::{Location, PanicHookInfo};
 use std::sync::{Mutex, Once};
 
 thread_local! {
-    /// A panic on this thread, now, ends the process: the hook prints Go's
-    /// `panic:` line instead of Rust's report.
+    /// A panic on this thread, now, ends the process: the hook notes it
+    /// (`PANICKED_AT`) instead of printing Rust's report.
     static ENDS_PROGRAM: Cell<bool> = const { Cell::new(false) };
+    /// The message and location of the last panic the hook noted on this
+    /// thread, since the current mark was set.
+    static PANICKED_AT: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
 }
 
-/// Where the last panic that ends the process happened, for the report
-/// (printed by the thread that ends it: main's, for the main goroutine).
-static PANICKED_AT: Mutex<Option<String>> = Mutex::new(None);
-
 static INSTALL: Once = Once::new();
+
+/// Held by the thread that ends the process, so two goroutines panicking
+/// at once do not interleave their reports.
+static EXITING: Mutex<()> = Mutex::new(());
 
 /// Installs the hook (once per process).
 pub(crate) fn install_hook() {
@@ -43,7 +52,7 @@ pub(crate) fn install_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if ENDS_PROGRAM.try_with(Cell::get).unwrap_or(false) {
-                print_panic_line(info);
+                note(info);
             } else {
                 previous(info);
             }
@@ -51,26 +60,28 @@ pub(crate) fn install_hook() {
     });
 }
 
-fn print_panic_line(info: &PanicHookInfo<'_>) {
-    let payload = info.payload();
-    let message = payload
+fn note(info: &PanicHookInfo<'_>) {
+    if let Some(at) = info.location() {
+        let noted = (message(info.payload()).to_owned(), at.to_string());
+        let _ = PANICKED_AT.try_with(|p| *p.borrow_mut() = Some(noted));
+    }
+}
+
+/// A panic payload's message, as Rust's own hook finds it.
+fn message(payload: &(dyn Any + Send)) -> &str {
+    payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("Box<dyn Any>");
-    if let Ok(mut at) = PANICKED_AT.lock() {
-        *at = info.location().map(ToString::to_string);
-    }
-    // What the program printed comes first, as Go's unbuffered stdout has it.
-    let _ = std::io::stdout().flush();
-    // Write errors ignored, as Rust's own hook does: a panic in the hook
-    // (a closed stderr) would abort the process.
-    let _ = writeln!(std::io::stderr().lock(), "panic: {message}");
+        .unwrap_or("Box<dyn Any>")
 }
 
 /// Marks this thread's panics as ending the process (or not) until the
 /// returned guard drops, which restores the previous mark.
 pub(crate) fn ends_program(on: bool) -> Mark {
+    if on {
+        let _ = PANICKED_AT.try_with(|p| p.borrow_mut().take());
+    }
     Mark(ENDS_PROGRAM.replace(on))
 }
 
@@ -79,22 +90,39 @@ pub(crate) struct Mark(bool);
 
 impl Drop for Mark {
     fn drop(&mut self) {
-        // Also while unwinding: the hook has run by then.
         let _ = ENDS_PROGRAM.try_with(|m| m.set(self.0));
     }
 }
 
-/// Prints the goroutine part of Go's report for goroutine `id` (`name`:
-/// `" \"name\""` or empty), spawned at `created`, and exits with status 2.
-pub(crate) fn report_and_exit(id: u64, name: &str, created: Option<&Location<'_>>) -> ! {
-    let _ = std::io::stdout().flush();
-    let mut out = format!("\ngoroutine {id}{name} [running]:\n");
-    if let Some(at) = PANICKED_AT.lock().ok().and_then(|mut at| at.take()) {
+/// Prints Go's report of `payload`, a panic of goroutine `id` (`name`:
+/// `" \"name\""` or empty) spawned at `created`, and exits with status 2.
+pub(crate) fn report_and_exit(
+    id: u64,
+    name: &str,
+    created: Option<&Location<'_>>,
+    payload: &(dyn Any + Send),
+) -> ! {
+    // Never unlocked: the process ends while this thread holds it.
+    let exiting = EXITING.lock().unwrap_or_else(|e| e.into_inner());
+    std::mem::forget(exiting);
+    let message = message(payload);
+    let mut out = format!("panic: {message}\n\ngoroutine {id}{name} [running]:\n");
+    // Where it panicked, if the hook saw it happen here; a payload
+    // re-raised from another goroutine was noted elsewhere, if at all.
+    let at = PANICKED_AT
+        .try_with(|p| p.borrow_mut().take())
+        .ok()
+        .flatten()
+        .filter(|(noted, _)| noted == message);
+    if let Some((_, at)) = at {
         out.push_str(&format!("\tpanicked at {at}\n"));
     }
     if let Some(created) = created {
         out.push_str(&format!("\tcreated at {created}\n"));
     }
+    // What the program printed comes first, as Go's unbuffered stdout has
+    // it. Write errors ignored, as Rust's own hook does.
+    let _ = std::io::stdout().flush();
     let _ = std::io::stderr().lock().write_all(out.as_bytes());
     std::process::exit(2);
 }

@@ -197,7 +197,13 @@ mod tests {
     use std::panic::Location;
 
     fn meta(id: u64) -> Meta {
-        Meta::new(GoroutineId::from_u64(id), Location::caller(), 0, false)
+        Meta::new(
+            GoroutineId::from_u64(id),
+            Location::caller(),
+            0,
+            false,
+            false,
+        )
     }
 
     #[test]

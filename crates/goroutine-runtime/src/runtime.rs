@@ -87,9 +87,11 @@ pub enum PanicPolicy {
     /// Go's behaviour: the panic is printed as Go prints it (`panic: boom`,
     /// a blank line, `goroutine 7 [running]:` and where it panicked and was
     /// spawned), and the process exits with status 2. This covers the main
-    /// goroutine of this runtime's `block_on` too. (The first line comes
-    /// from a panic hook this installs, which passes every other panic on
-    /// to the hook it replaced.)
+    /// goroutine of this runtime's `block_on` too. A panic the goroutine
+    /// catches itself (`catch_unwind`, Go's `recover`) prints nothing. (A
+    /// panic hook this installs keeps Rust's own report of these panics
+    /// off stderr, and passes every other panic on to the hook it
+    /// replaced.)
     Abort,
 }
 
@@ -857,7 +859,7 @@ impl Handle {
         context::with_worker(move |w| match w {
             Some(w) if Arc::ptr_eq(&w.shared, shared) => {
                 let (task, handle) =
-                    task::new_task(shared.index, w.next_id(), location, Kind::Goroutine, future);
+                    task::new_task(shared, w.next_id(), location, Kind::Goroutine, future);
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
@@ -870,8 +872,7 @@ impl Handle {
             }
             _ => {
                 let id = GoroutineId::from_u64(reserve_ids(1));
-                let (task, handle) =
-                    task::new_task(shared.index, id, location, Kind::Goroutine, future);
+                let (task, handle) = task::new_task(shared, id, location, Kind::Goroutine, future);
                 if let Some(name) = name {
                     shared.set_name(task.metadata(), name);
                 }
@@ -902,7 +903,7 @@ impl Handle {
     {
         let shared = &self.shared;
         let id = GoroutineId::from_u64(reserve_ids(1));
-        let (task, handle) = task::new_task(shared.index, id, location, Kind::Goroutine, future);
+        let (task, handle) = task::new_task(shared, id, location, Kind::Goroutine, future);
         // Relaxed: read by dumps and by `schedule` (to spot main among the
         // monitor's wake-ups); the spawn below (the injector's push and the
         // worker's pop) orders this store before any poll of main, so
@@ -938,13 +939,10 @@ impl Handle {
     {
         let shared = &self.shared;
         let id = GoroutineId::from_u64(reserve_ids(1));
-        let (task, handle) = task::new_task(
-            shared.index,
-            id,
-            Location::caller(),
-            Kind::Blocking,
-            async move { f() },
-        );
+        let (task, handle) =
+            task::new_task(shared, id, Location::caller(), Kind::Blocking, async move {
+                f()
+            });
         shared.external_live.fetch_add(1, Relaxed);
         shared.blocking.spawn(task, shared);
         handle
@@ -1282,7 +1280,7 @@ pub(crate) fn yield_main(waker: &Waker) -> bool {
         return false;
     }
     let (task, handle) = task::new_task(
-        shared.index,
+        shared,
         GoroutineId::from_u64(reserve_ids(1)),
         Location::caller(),
         Kind::Goroutine,
@@ -1333,19 +1331,14 @@ pub(crate) fn goroutine_dropped(meta: &Meta) {
     }
 }
 
-/// A goroutine's poll is unwinding.
-pub(crate) fn goroutine_panicked(meta: &Meta) {
-    let Some(shared) = shared_for(meta.runtime()) else {
-        return;
-    };
-    if shared.config.panic_policy != PanicPolicy::Abort {
-        return;
-    }
-    let name = shared
-        .name_of(meta)
+/// A goroutine whose panic ends the process (`Meta::ends_program`)
+/// panicked with `payload`: report it as Go does and exit.
+pub(crate) fn goroutine_panicked(meta: &Meta, payload: &(dyn std::any::Any + Send)) -> ! {
+    let name = shared_for(meta.runtime())
+        .and_then(|shared| shared.name_of(meta))
         .map(|n| format!(" \"{n}\""))
         .unwrap_or_default();
-    crate::panic_report::report_and_exit(meta.id().as_u64(), &name, Some(meta.location()));
+    crate::panic_report::report_and_exit(meta.id().as_u64(), &name, Some(meta.location()), payload)
 }
 
 /// `JoinHandle::abort`.

@@ -121,9 +121,6 @@ impl Worker {
         local: Local<Runnable>,
     ) -> Local<Runnable> {
         let is_extra = index >= shared.workers();
-        let _ends_program = crate::panic_report::ends_program(
-            shared.config.panic_policy == crate::runtime::PanicPolicy::Abort,
-        );
         let worker = Worker {
             shared,
             index,

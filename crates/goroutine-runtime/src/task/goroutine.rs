@@ -2,6 +2,7 @@
 //! goroutine parks, panics or goes away.
 
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -30,17 +31,6 @@ impl<'a, F> Goroutine<'a, F> {
     }
 }
 
-/// Runs during unwinding out of a goroutine's poll.
-struct PanicGuard<'a>(&'a Meta);
-
-impl Drop for PanicGuard<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            crate::runtime::goroutine_panicked(self.0);
-        }
-    }
-}
-
 impl<F: Future> Future for Goroutine<'_, F> {
     type Output = F::Output;
 
@@ -48,9 +38,19 @@ impl<F: Future> Future for Goroutine<'_, F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let meta: &Meta = this.meta;
-        let guard = PanicGuard(meta);
-        let poll = this.inner.poll(cx);
-        std::mem::forget(guard);
+        let poll = if meta.ends_program() {
+            // `PanicPolicy::Abort`: a panic ends the process, with Go's
+            // report of it (`panic_report`).
+            let _mark = crate::panic_report::ends_program(true);
+            match panic::catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
+                Ok(poll) => poll,
+                Err(payload) => crate::runtime::goroutine_panicked(meta, &*payload),
+            }
+        } else {
+            // Any panic goes on to `async-task`, which keeps it for the
+            // `JoinHandle`.
+            this.inner.poll(cx)
+        };
         if poll.is_pending() {
             let reason = wait::take_wait_reason();
             let parked = context::with_worker(|w| match w {

@@ -114,6 +114,9 @@ const REGISTERED: u32 = 1 << 1;
 const NAMED: u32 = 1 << 2;
 /// Runs on the blocking pool (`spawn_blocking`).
 const BLOCKING: u32 = 1 << 3;
+/// A panic in its poll ends the process (`PanicPolicy::Abort`, a program's
+/// main goroutine): see `panic_report`.
+const ENDS_PROGRAM: u32 = 1 << 4;
 const RT_SHIFT: u32 = 16;
 
 // `dbg` layout: state (2 bits) | wait reason (6) | polls (24) | since (32 ms).
@@ -145,8 +148,11 @@ impl Meta {
         location: &'static Location<'static>,
         runtime: u16,
         blocking: bool,
+        ends_program: bool,
     ) -> Meta {
-        let flags = (u32::from(runtime) << RT_SHIFT) | if blocking { BLOCKING } else { 0 };
+        let flags = (u32::from(runtime) << RT_SHIFT)
+            | if blocking { BLOCKING } else { 0 }
+            | if ends_program { ENDS_PROGRAM } else { 0 };
         Meta {
             id,
             location,
@@ -173,6 +179,12 @@ impl Meta {
     pub(crate) fn is_blocking(&self) -> bool {
         // Relaxed: fixed at creation, before the task is published.
         self.flags.load(Relaxed) & BLOCKING != 0
+    }
+
+    /// A panic in this goroutine's poll ends the process.
+    pub(crate) fn ends_program(&self) -> bool {
+        // Relaxed: fixed at creation, before the task is published.
+        self.flags.load(Relaxed) & ENDS_PROGRAM != 0
     }
 
     pub(crate) fn is_named(&self) -> bool {
@@ -295,7 +307,13 @@ mod tests {
 
     #[test]
     fn debug_view_tracks_state_reason_and_polls() {
-        let m = Meta::new(GoroutineId::from_u64(9), Location::caller(), 3, false);
+        let m = Meta::new(
+            GoroutineId::from_u64(9),
+            Location::caller(),
+            3,
+            false,
+            false,
+        );
         assert_eq!(m.runtime(), 3);
         m.set_running(10);
         m.set_waiting(WaitReason::ChanRecv, 12);
@@ -312,7 +330,13 @@ mod tests {
 
     #[test]
     fn abort_reports_whether_the_goroutine_was_registered() {
-        let m = Meta::new(GoroutineId::from_u64(1), Location::caller(), 0, false);
+        let m = Meta::new(
+            GoroutineId::from_u64(1),
+            Location::caller(),
+            0,
+            false,
+            false,
+        );
         m.mark_registered(77);
         assert_eq!(m.mark_aborted(), (true, true));
         assert_eq!(m.mark_aborted(), (false, true));

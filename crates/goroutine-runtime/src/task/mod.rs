@@ -23,6 +23,9 @@ pub(crate) use meta::{reserve_ids, Meta, ID_BATCH};
 
 use goroutine::Goroutine;
 
+use crate::runtime::PanicPolicy;
+use crate::scheduler::Shared;
+
 /// A scheduled goroutine: what run queues hold.
 pub(crate) type Runnable = async_task::Runnable<Meta>;
 
@@ -40,7 +43,7 @@ pub(crate) enum Kind {
 
 /// Allocates a task for `future`, returning it not yet scheduled.
 pub(crate) fn new_task<F>(
-    runtime: u16,
+    shared: &Shared,
     id: GoroutineId,
     location: &'static Location<'static>,
     kind: Kind,
@@ -50,27 +53,27 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let meta = Meta::new(
+        id,
+        location,
+        shared.index,
+        matches!(kind, Kind::Blocking),
+        shared.config.panic_policy == PanicPolicy::Abort,
+    );
     if std::mem::size_of::<F>() > BOX_FUTURE_THRESHOLD {
         let boxed: Pin<Box<dyn Future<Output = F::Output> + Send>> = Box::pin(future);
-        return new_task_inner(runtime, id, location, kind, boxed);
+        return new_task_inner(meta, kind, boxed);
     }
-    new_task_inner(runtime, id, location, kind, future)
+    new_task_inner(meta, kind, future)
 }
 
-fn new_task_inner<F>(
-    runtime: u16,
-    id: GoroutineId,
-    location: &'static Location<'static>,
-    kind: Kind,
-    future: F,
-) -> (Runnable, JoinHandle<F::Output>)
+fn new_task_inner<F>(meta: Meta, kind: Kind, future: F) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let blocking = matches!(kind, Kind::Blocking);
     let builder = async_task::Builder::new()
-        .metadata(Meta::new(id, location, runtime, blocking))
+        .metadata(meta)
         .propagate_panic(true);
     let wrap = wrap(future);
     let (runnable, task) = match kind {
