@@ -127,6 +127,10 @@ impl Default for Builder {
 /// Default of [`Builder::max_extra_workers`] (when there are fewer workers).
 const DEFAULT_MAX_EXTRA_WORKERS: usize = 64;
 
+/// Most worker threads a runtime may have, extra workers included: Go's
+/// default limit on a program's threads (`debug.SetMaxThreads`).
+pub(crate) const MAX_WORKER_THREADS: usize = 10_000;
+
 /// Worker count when none is configured: `GOMAXPROCS` if set to a positive
 /// integer, as in Go; otherwise the number of cores available.
 pub(crate) fn default_workers() -> usize {
@@ -142,7 +146,8 @@ fn gomaxprocs(v: &str) -> Option<usize> {
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    v.parse().ok().filter(|&n| n > 0)
+    // Go's `atoi32`: a value that overflows an `int32` is ignored too.
+    v.parse::<i32>().ok().filter(|&n| n > 0).map(|n| n as usize)
 }
 
 impl Builder {
@@ -172,7 +177,8 @@ impl Builder {
         }
     }
 
-    /// Number of worker threads: this runtime's `GOMAXPROCS`.
+    /// Number of worker threads: this runtime's `GOMAXPROCS`. More than
+    /// 10,000 makes [`build`](Builder::build) fail.
     ///
     /// # Panics
     ///
@@ -332,7 +338,8 @@ impl Builder {
     }
 
     /// Most extra workers the monitor runs at once to stand in for blocked
-    /// ones (default: 64, or as many as there are workers if more).
+    /// ones (default: 64, or as many as there are workers if more; at most
+    /// as many as keep workers and extra workers within 10,000 threads).
     ///
     /// Go preempts a goroutine that computes without end; a future cannot
     /// be preempted, so each such goroutine keeps a thread. The other
@@ -381,8 +388,10 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// If the operating system refuses to start a thread, or 65,535
-    /// runtimes are already alive.
+    /// If the operating system refuses to start a thread, if there are more
+    /// than 10,000 workers (Go's default limit on a program's threads; a
+    /// `GOMAXPROCS` above it counts too), or if 65,535 runtimes are already
+    /// alive.
     ///
     /// # Examples
     ///
@@ -399,9 +408,18 @@ impl Builder {
             crate::panic_report::install_hook();
         }
         let workers = self.workers.unwrap_or_else(default_workers);
+        if workers > MAX_WORKER_THREADS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "goroutine: {workers} workers exceed the {MAX_WORKER_THREADS}-thread limit"
+                ),
+            ));
+        }
         let extra = if self.blocking_threshold.is_some() {
             self.max_extra_workers
                 .unwrap_or(workers.max(DEFAULT_MAX_EXTRA_WORKERS))
+                .min(MAX_WORKER_THREADS - workers)
         } else {
             0
         };
@@ -1374,9 +1392,20 @@ mod tests {
     }
 
     #[test]
+    fn more_workers_than_the_thread_limit_is_an_error_not_a_panic() {
+        let err = Builder::new()
+            .workers(MAX_WORKER_THREADS + 1)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("10000-thread limit"), "{err}");
+    }
+
+    #[test]
     fn gomaxprocs_is_read_as_gos_runtime_reads_it() {
         assert_eq!(gomaxprocs("3"), Some(3));
         assert_eq!(gomaxprocs("0012"), Some(12));
+        assert_eq!(gomaxprocs("2147483647"), Some(2147483647));
         for ignored in [
             "",
             "0",
@@ -1387,6 +1416,7 @@ mod tests {
             "3.0",
             "x",
             "99999999999999999999999",
+            "2147483648",
         ] {
             assert_eq!(gomaxprocs(ignored), None, "{ignored:?}");
         }
