@@ -1,12 +1,16 @@
 //! `RwLock<T>`: Go's `sync.RWMutex` with the data inside.
 //!
-//! Built on the FIFO [`Semaphore`] with [`MAX_READERS`] permits: a reader
-//! takes one, a writer takes all of them. Because the semaphore's line is
-//! strict (a newcomer does not take permits while anyone waits), a writer
-//! waiting behind active readers blocks later readers, so writers are not
-//! starved; when the writer unlocks, the readers queued behind it are all
-//! served together. An uncontended `read` or `write` is one CAS and its
-//! unlock one atomic add.
+//! Built as Go's `RWMutex` is, from two FIFO [`Semaphore`]s: `turn`, one
+//! permit that writers take in arrival order (Go's `w` mutex), and
+//! `readers`, [`MAX_READERS`] permits, one per reader, of which the writer
+//! whose turn it is takes all. Because a semaphore's line is strict (a
+//! newcomer does not take permits while anyone waits), that writer,
+//! waiting for the readers inside, blocks later readers, so writers are
+//! not starved. When it unlocks, it returns the readers' permits first,
+//! which lets in every reader waiting then, and only then passes the turn:
+//! the next writer queues for the readers' permits behind them. An
+//! uncontended `read` is one CAS and its unlock one atomic add; a `write`
+//! is two of each.
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
@@ -17,6 +21,7 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use goroutine_runtime::coop;
 use goroutine_runtime::debug::WaitReason;
 
 use crate::loom::const_fn;
@@ -31,7 +36,8 @@ const MAX_READERS: usize = (u32::MAX >> 3) as usize;
 /// Any number of readers or one writer. A writer that asks while readers
 /// hold the lock waits for them, and readers that arrive after it wait for
 /// the writer, as in Go, so a steady stream of readers cannot starve a
-/// writer. Waiters are served in arrival order.
+/// writer. Writers take turns in arrival order; when one unlocks, every
+/// reader waiting at that moment enters before the next writer, as in Go.
 ///
 /// # Examples
 ///
@@ -58,21 +64,18 @@ const MAX_READERS: usize = (u32::MAX >> 3) as usize;
 /// goroutine must not take a read lock it already holds while a writer may
 /// be waiting: the second `read` queues behind the writer, which waits for
 /// the first — a deadlock.
-///
-/// One difference in order: when a writer unlocks, Go's `RWMutex` lets in
-/// every reader waiting at that moment, even readers that arrived after the
-/// next writer began to wait; here waiters are served strictly in arrival
-/// order (a reader that queued behind a waiting writer comes after it).
-/// Both keep writers from starving; only the order of such a reader and
-/// writer differs.
 pub struct RwLock<T: ?Sized> {
-    sem: Semaphore,
+    /// One permit: the writers' turn (Go's `w`).
+    turn: Semaphore,
+    /// [`MAX_READERS`] permits: a reader holds one, a writer all.
+    readers: Semaphore,
     data: UnsafeCell<T>,
 }
 
 // SAFETY: readers share `&T` across threads (needs `T: Sync`) and a writer
 // gets `&mut T` on whichever thread holds the write guard (needs `T: Send`);
-// the semaphore ensures one writer or only readers (see module doc).
+// the `readers` semaphore ensures one writer or only readers (see module
+// doc).
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 impl<T> RwLock<T> {
@@ -87,7 +90,11 @@ impl<T> RwLock<T> {
         /// assert_eq!(*TABLE.try_read().unwrap(), [1]);
         /// ```
         pub fn new(value: T) -> RwLock<T> {
-            RwLock { sem: Semaphore::new(MAX_READERS), data: UnsafeCell::new(value) }
+            RwLock {
+                turn: Semaphore::new(1),
+                readers: Semaphore::new(MAX_READERS),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -123,7 +130,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read(&self) -> Read<'_, T> {
         Read {
             lock: self,
-            acquire: self.sem.acquire_for(1, WaitReason::RwLockRead),
+            acquire: self.readers.acquire_for(1, WaitReason::RwLockRead),
         }
     }
 
@@ -147,7 +154,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn write(&self) -> Write<'_, T> {
         Write {
             lock: self,
-            acquire: self.sem.acquire_for(MAX_READERS, WaitReason::RwLockWrite),
+            stage: Stage::Start,
         }
     }
 
@@ -163,7 +170,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_read().is_some());
     /// ```
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
-        self.sem.try_take(1).then(|| RwLockReadGuard {
+        self.readers.try_take(1).then(|| RwLockReadGuard {
             lock: self,
             _data: PhantomData,
         })
@@ -181,7 +188,16 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write().is_some());
     /// ```
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
-        self.sem.try_take(MAX_READERS).then(|| RwLockWriteGuard {
+        if !self.turn.try_take(1) {
+            return None;
+        }
+        if !self.readers.try_take(MAX_READERS) {
+            // Nobody waited for the turn (else `try_take` would have
+            // failed): this only gives it back.
+            self.turn.release(1);
+            return None;
+        }
+        Some(RwLockWriteGuard {
             lock: self,
             _data: PhantomData,
         })
@@ -304,18 +320,77 @@ impl<T: ?Sized> fmt::Debug for Read<'_, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Write<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
-    acquire: Acquire<'a>,
+    stage: Stage<'a>,
+}
+
+/// Where a [`Write`] is.
+enum Stage<'a> {
+    /// Not polled yet.
+    Start,
+    /// Waiting for the writers' turn.
+    Turn(Acquire<'a>),
+    /// Holding the turn (until the guard, or this, drops), waiting for
+    /// every reader's permit.
+    Readers(Acquire<'a>),
+    /// Returned the guard.
+    Done,
 }
 
 impl<'a, T: ?Sized> Future for Write<'a, T> {
     type Output = RwLockWriteGuard<'a, T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RwLockWriteGuard<'a, T>> {
-        ready!(Pin::new(&mut self.acquire).poll(cx)).forget();
+        let this = &mut *self;
+        let lock = this.lock;
+        loop {
+            match &mut this.stage {
+                Stage::Start => {
+                    // Uncontended: both takes, for one unit of budget.
+                    let progress = ready!(coop::poll_proceed(cx));
+                    if !lock.turn.try_take(1) {
+                        this.stage = Stage::Turn(lock.turn.acquire_for(1, WaitReason::RwLockWrite));
+                    } else if !lock.readers.try_take(MAX_READERS) {
+                        this.stage = Stage::Readers(
+                            lock.readers
+                                .acquire_for(MAX_READERS, WaitReason::RwLockWrite),
+                        );
+                    } else {
+                        progress.made_progress();
+                        break;
+                    }
+                }
+                Stage::Turn(turn) => {
+                    ready!(Pin::new(turn).poll(cx)).forget();
+                    this.stage = Stage::Readers(
+                        lock.readers
+                            .acquire_for(MAX_READERS, WaitReason::RwLockWrite),
+                    );
+                }
+                Stage::Readers(readers) => {
+                    ready!(Pin::new(readers).poll(cx)).forget();
+                    break;
+                }
+                Stage::Done => panic!("`Write` polled after it returned its guard"),
+            }
+        }
+        // The guard holds the turn from here on.
+        this.stage = Stage::Done;
         Poll::Ready(RwLockWriteGuard {
-            lock: self.lock,
+            lock,
             _data: PhantomData,
         })
+    }
+}
+
+impl<T: ?Sized> Drop for Write<'_, T> {
+    fn drop(&mut self) {
+        if let Stage::Readers(readers) = std::mem::replace(&mut self.stage, Stage::Done) {
+            // Dropped holding the turn, still waiting for the readers:
+            // leave their line (readers queued behind may then enter), then
+            // pass the turn on.
+            drop(readers);
+            self.lock.turn.release(1);
+        }
     }
 }
 
@@ -354,7 +429,7 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.sem.release(1);
+        self.lock.readers.release(1);
     }
 }
 
@@ -398,8 +473,9 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
         let lock = this.lock;
         std::mem::forget(this);
-        // Keep one permit as a reader, return the rest.
-        lock.sem.release(MAX_READERS - 1);
+        // Keep one permit as a reader, return the rest, then the turn.
+        lock.readers.release(MAX_READERS - 1);
+        lock.turn.release(1);
         RwLockReadGuard {
             lock,
             _data: PhantomData,
@@ -426,7 +502,10 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.sem.release(MAX_READERS);
+        // Readers first, as Go's `Unlock`: every reader waiting now enters
+        // before the next writer, which queues behind them.
+        self.lock.readers.release(MAX_READERS);
+        self.lock.turn.release(1);
     }
 }
 
@@ -479,6 +558,59 @@ mod tests {
         drop(w);
         let guards: Vec<_> = readers.iter_mut().map(poll).collect();
         assert!(guards.iter().all(Poll::is_ready));
+    }
+
+    #[test]
+    fn a_writer_unlock_lets_in_every_waiting_reader_before_the_next_writer() {
+        // Go's `Unlock` wakes every reader blocked at that moment, even one
+        // that arrived after the next writer.
+        let lock = RwLock::new(0);
+        let w1 = lock.try_write().unwrap();
+        let mut r1 = lock.read();
+        assert!(poll(&mut r1).is_pending());
+        let mut w2 = lock.write();
+        assert!(poll(&mut w2).is_pending());
+        let mut r3 = lock.read();
+        assert!(poll(&mut r3).is_pending());
+        drop(w1);
+        assert!(poll(&mut w2).is_pending(), "the readers come first");
+        let Poll::Ready(g1) = poll(&mut r1) else {
+            panic!("a reader that queued before the next writer must enter")
+        };
+        let Poll::Ready(g3) = poll(&mut r3) else {
+            panic!("a reader that queued after the next writer must enter too")
+        };
+        drop(g1);
+        assert!(poll(&mut w2).is_pending(), "a reader is still inside");
+        drop(g3);
+        assert!(poll(&mut w2).is_ready());
+    }
+
+    #[test]
+    fn writers_take_turns_in_arrival_order_and_a_dropped_one_passes_its_turn() {
+        let lock = RwLock::new(());
+        let r = lock.try_read().unwrap();
+        let mut w1 = lock.write();
+        assert!(poll(&mut w1).is_pending()); // its turn; waits for `r`
+        let mut w2 = lock.write();
+        assert!(poll(&mut w2).is_pending()); // waits for the turn
+        assert!(lock.try_write().is_none());
+        assert!(lock.try_read().is_none(), "a writer waits for the readers");
+        drop(w1);
+        assert!(poll(&mut w2).is_pending(), "`r` is still inside");
+        drop(r);
+        let Poll::Ready(g) = poll(&mut w2) else {
+            panic!("the turn must pass to the next writer")
+        };
+        let mut w3 = lock.write();
+        assert!(poll(&mut w3).is_pending());
+        let r = RwLockWriteGuard::downgrade(g);
+        assert!(
+            poll(&mut w3).is_pending(),
+            "waits for the downgraded reader"
+        );
+        drop(r);
+        assert!(poll(&mut w3).is_ready());
     }
 
     #[test]
