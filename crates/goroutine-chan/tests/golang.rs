@@ -610,3 +610,50 @@ fn close_runs_its_first_waiter_first_then_the_others_newest_first() {
     });
     assert_eq!(order, [0, 2, 1]);
 }
+
+// Go: proc.go, runqget's inheritTime. A goroutine woken through a channel
+// runs next and inherits the time slice, so a producer and consumer
+// handing values over an unbuffered channel keep the worker until one
+// blocks for good, however many hand-offs that takes; a goroutine spawned
+// before them waits. Go 1.19 at GOMAXPROCS=1 prints `got 0` .. `got 7`,
+// then `other goroutine`.
+#[test]
+fn a_hand_off_chain_keeps_the_worker_for_its_time_slice() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let order = rt.block_on(async {
+        goroutine::spawn(async {
+            let (log_tx, log_rx) = chan::unbounded::<String>();
+            let (tx, rx) = chan::bounded::<u32>(0);
+            let (done_tx, done_rx) = chan::bounded::<()>(0);
+            let log = log_tx.clone();
+            goroutine::spawn(async move {
+                log.send("other goroutine".into()).await.unwrap();
+                done_tx.send(()).await.unwrap();
+            });
+            goroutine::spawn(async move {
+                for i in 0..8 {
+                    tx.send(i).await.unwrap();
+                }
+            });
+            while let Some(v) = rx.recv().await {
+                log_tx.send(format!("got {v}")).await.unwrap();
+            }
+            done_rx.recv().await.unwrap();
+            drop(log_tx);
+            let mut order = Vec::new();
+            while let Some(line) = log_rx.recv().await {
+                order.push(line);
+            }
+            order
+        })
+        .await
+        .unwrap()
+    });
+    let mut want: Vec<String> = (0..8).map(|i| format!("got {i}")).collect();
+    want.push("other goroutine".into());
+    assert_eq!(order, want);
+}

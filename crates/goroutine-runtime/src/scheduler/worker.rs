@@ -22,9 +22,10 @@
 //!
 //! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
 //! or spawns lands in the LIFO slot (Go's `runnext`; a spawned one may be
-//! stolen by an idle worker) and runs next, inheriting the rest of the budget,
-//! at most `MAX_LIFO_POLLS` times in a row; a goroutine that yields (or
-//! whose budget ran out) goes to the back of the queue. Goroutines woken by
+//! stolen by an idle worker) and runs next, inheriting the rest of the budget
+//! and of the time slice (`LIFO_SLICE`, Go's 10 ms): the chain ends when
+//! either runs out, and the slot's goroutine then queues. A goroutine that
+//! yields (or whose budget ran out) goes to the back of the queue. Goroutines woken by
 //! timers land in the LIFO slot too (Go's `ready`); those woken by I/O go
 //! to the back of the queue, or behind the injector's goroutines when some
 //! wait there (`schedule_from_driver`).
@@ -57,9 +58,14 @@ use crate::wait::WaitReason;
 /// Check the injector (and timers) first every this many ticks (Go).
 const GLOBAL_INTERVAL: u32 = 61;
 
-/// LIFO-slot polls in a row before the slot's goroutine must queue (tokio
-/// PR #5712: an unbounded chain starved the rest of the queue).
-const MAX_LIFO_POLLS: u32 = 3;
+/// How long a chain of goroutines handing off through the LIFO slot may
+/// run before the slot's goroutine must queue: Go's time slice, which a
+/// `runnext` chain inherits and sysmon ends (`forcePreemptNS`). Bounded, as
+/// tokio PR #5712 found an unbounded chain starves the rest of the queue.
+const LIFO_SLICE: Duration = Duration::from_millis(10);
+
+/// LIFO-slot polls between two looks at the clock for [`LIFO_SLICE`].
+const LIFO_CLOCK_EVERY: u32 = 16;
 
 /// How long a searcher waits before it takes a goroutine out of a polling
 /// worker's LIFO slot (`Worker::steal_spawned_next`); Go's `runqgrab`
@@ -110,6 +116,19 @@ struct Core {
     is_searching: bool,
     next_id: u64,
     id_end: u64,
+}
+
+/// Whether a LIFO chain's time slice is over; starts it (`LIFO_SLICE` from
+/// now) at the first call.
+fn slice_over(end: &mut Option<Instant>) -> bool {
+    let now = Instant::now();
+    match *end {
+        Some(end) => now >= end,
+        None => {
+            *end = Some(now + LIFO_SLICE);
+            false
+        }
+    }
 }
 
 impl Worker {
@@ -307,9 +326,15 @@ impl Worker {
     fn run_task(&self, task: Runnable) {
         self.end_searching();
         let mut budget = self.poll(task, Budget::initial(self.shared.config.budget));
-        let mut lifo_polls = 0;
+        let mut lifo_polls = 0u32;
+        // Set at the first look at the clock, `LIFO_CLOCK_EVERY` polls in:
+        // a slice a little longer than `LIFO_SLICE`, for no clock read in
+        // the short chains that are the rule.
+        let mut slice_end = None;
         loop {
-            let chain_ends = budget.is_exhausted() || lifo_polls >= MAX_LIFO_POLLS;
+            let chain_ends = budget.is_exhausted()
+                || (lifo_polls % LIFO_CLOCK_EVERY == LIFO_CLOCK_EVERY - 1
+                    && slice_over(&mut slice_end));
             if !chain_ends {
                 // A goroutine a due timer wakes takes the LIFO slot and
                 // runs next, as from Go's `schedule`. When the chain must
