@@ -657,3 +657,59 @@ fn a_hand_off_chain_keeps_the_worker_for_its_time_slice() {
     want.push("other goroutine".into());
     assert_eq!(order, want);
 }
+
+// The same, past the coop budget: a chain's goroutines each get a budget
+// of their own (it is per poll), so a ping-pong of 200 round trips, 400
+// channel operations, keeps the worker, and a goroutine spawned before it
+// runs after, as in Go at GOMAXPROCS=1 ("pingpong done", then "C ran").
+#[test]
+fn a_hand_off_chain_is_not_cut_by_the_coop_budget() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let run = || {
+        rt.block_on(async {
+            goroutine::spawn(async {
+                let (log_tx, log_rx) = chan::unbounded::<&str>();
+                let (ping_tx, ping_rx) = chan::bounded::<u32>(0);
+                let (pong_tx, pong_rx) = chan::bounded::<u32>(0);
+                let log = log_tx.clone();
+                let a = goroutine::spawn(async move {
+                    goroutine::spawn(async move { log.send("C ran").await.unwrap() });
+                    for i in 0..200 {
+                        ping_tx.send(i).await.unwrap();
+                        pong_rx.recv().await.unwrap();
+                    }
+                    ping_tx.close();
+                });
+                goroutine::spawn(async move {
+                    while let Some(v) = ping_rx.recv().await {
+                        pong_tx.send(v).await.unwrap();
+                    }
+                });
+                a.await.unwrap();
+                log_tx.send("pingpong done").await.unwrap();
+                // Let C run if it has not.
+                goroutine::yield_now().await;
+                drop(log_tx);
+                let mut order = Vec::new();
+                while let Some(line) = log_rx.recv().await {
+                    order.push(line);
+                }
+                order
+            })
+            .await
+            .unwrap()
+        })
+    };
+    // The slice is 10 ms of wall time: a run in which the OS took the
+    // thread away for that long may end the chain early, so one of three
+    // must show Go's order (the budget-cut chain never does).
+    let orders: Vec<_> = (0..3).map(|_| run()).collect();
+    assert!(
+        orders.iter().any(|o| o[..] == ["pingpong done", "C ran"]),
+        "{orders:?}"
+    );
+}

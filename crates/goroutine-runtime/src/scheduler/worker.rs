@@ -22,10 +22,11 @@
 //!
 //! Polling a goroutine gives it a fresh coop budget. A goroutine it wakes
 //! or spawns lands in the LIFO slot (Go's `runnext`; a spawned one may be
-//! stolen by an idle worker) and runs next, inheriting the rest of the budget
-//! and of the time slice (`LIFO_SLICE`, Go's 10 ms): the chain ends when
-//! either runs out, and the slot's goroutine then queues. A goroutine that
-//! yields (or whose budget ran out) goes to the back of the queue. Goroutines woken by
+//! stolen by an idle worker) and runs next, with a fresh budget of its own
+//! but inheriting the rest of the time slice (`LIFO_SLICE`, Go's 10 ms), as
+//! Go's `runnext` goroutine does: when the slice is over, the chain ends
+//! and the slot's goroutine queues. A goroutine that yields (or whose
+//! budget ran out) goes to the back of the queue. Goroutines woken by
 //! timers land in the LIFO slot too (Go's `ready`); those woken by I/O go
 //! to the back of the queue, or behind the injector's goroutines when some
 //! wait there (`schedule_from_driver`).
@@ -325,16 +326,18 @@ impl Worker {
 
     fn run_task(&self, task: Runnable) {
         self.end_searching();
-        let mut budget = self.poll(task, Budget::initial(self.shared.config.budget));
+        // Each poll gets a fresh budget, the chain's goroutines too: the
+        // budget is per poll, and the chain is bounded by its time slice.
+        let budget = Budget::initial(self.shared.config.budget);
+        self.poll(task, budget);
         let mut lifo_polls = 0u32;
         // Set at the first look at the clock, `LIFO_CLOCK_EVERY` polls in:
         // a slice a little longer than `LIFO_SLICE`, for no clock read in
         // the short chains that are the rule.
         let mut slice_end = None;
         loop {
-            let chain_ends = budget.is_exhausted()
-                || (lifo_polls % LIFO_CLOCK_EVERY == LIFO_CLOCK_EVERY - 1
-                    && slice_over(&mut slice_end));
+            let chain_ends =
+                lifo_polls % LIFO_CLOCK_EVERY == LIFO_CLOCK_EVERY - 1 && slice_over(&mut slice_end);
             if !chain_ends {
                 // A goroutine a due timer wakes takes the LIFO slot and
                 // runs next, as from Go's `schedule`. When the chain must
@@ -353,7 +356,7 @@ impl Worker {
                 return;
             }
             lifo_polls += 1;
-            budget = self.poll(next, budget);
+            self.poll(next, budget);
         }
     }
 
@@ -384,14 +387,14 @@ impl Worker {
         }
     }
 
-    /// Polls one goroutine with `budget`; returns the budget left.
-    fn poll(&self, task: Runnable, budget: Budget) -> Budget {
+    /// Polls one goroutine with `budget`.
+    fn poll(&self, task: Runnable, budget: Budget) {
         let meta = task.metadata();
         if meta.is_aborted() {
             // Dropping the runnable drops the future: the goroutine ends
             // and its JoinHandle reports cancellation.
             drop(task);
-            return budget;
+            return;
         }
         meta.set_running(self.shared.clock_ms());
         let remote = self.remote();
@@ -406,10 +409,9 @@ impl Worker {
         }
         let seq = self.poll_seq.get();
         remote.poll_seq.store(seq + 1, Relaxed);
-        let left = coop::with_budget(budget, || task.run()).1;
+        coop::with_budget(budget, || task.run());
         remote.poll_seq.store(seq + 2, Relaxed);
         self.poll_seq.set(seq + 2);
-        left
     }
 
     fn end_searching(&self) {
