@@ -22,8 +22,11 @@
 //! during those polls and notes where the panic happened; every other
 //! panic still goes to the previous hook, Rust's way. So a panic that such
 //! a poll catches itself (`catch_unwind`, Go's `recover`) prints nothing,
-//! as in Go. A program that sets a panic hook of its own after that keeps
-//! its hook's output, followed by Go's report.
+//! as in Go. Where no unwinding reaches that catch (a build with
+//! `panic = "abort"`, or a destructor that panics during the unwind, which
+//! aborts the process), the hook prints the `panic:` line itself first. A
+//! program that sets a panic hook of its own after that keeps its hook's
+//! output, followed by Go's report.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -35,9 +38,27 @@ thread_local! {
     /// A panic on this thread, now, ends the process: the hook notes it
     /// (`PANICKED_AT`) instead of printing Rust's report.
     static ENDS_PROGRAM: Cell<bool> = const { Cell::new(false) };
-    /// The message and location of the last panic the hook noted on this
-    /// thread, since the current mark was set.
-    static PANICKED_AT: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    /// The last few panics the hook noted on this thread since the current
+    /// mark was set, oldest first.
+    static PANICKED_AT: RefCell<Vec<Noted>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Panics kept in `PANICKED_AT`: a poll that recovers from more than this
+/// many before one ends the program loses the oldest.
+const NOTED_MAX: usize = 8;
+
+/// The message std gives the panic that aborts the process when a
+/// destructor panics during unwinding.
+const CLEANUP_ABORT: &str = "panic in a destructor during cleanup";
+
+/// A panic the hook saw, for the report.
+struct Noted {
+    message: String,
+    /// Where the message's text lives: it stays put when the payload is
+    /// boxed, caught and re-raised, so it tells this panic from another
+    /// with the same text.
+    text_at: usize,
+    location: String,
 }
 
 static INSTALL: Once = Once::new();
@@ -51,10 +72,22 @@ pub(crate) fn install_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if ENDS_PROGRAM.try_with(Cell::get).unwrap_or(false) {
-                note(info);
-            } else {
+            if !ENDS_PROGRAM.try_with(Cell::get).unwrap_or(false) {
                 previous(info);
+            } else if cfg!(panic = "abort") {
+                // No unwinding will reach the poll's catch: report now.
+                print_now(message(info.payload()), info.location());
+            } else if message(info.payload()) == CLEANUP_ABORT {
+                // A destructor panicked while a panic unwound: the process
+                // aborts before the poll's catch. Report what was noted,
+                // then let Rust report the abort.
+                let noted = PANICKED_AT.try_with(|p| p.take()).unwrap_or_default();
+                for n in &noted {
+                    print_now(&n.message, None);
+                }
+                previous(info);
+            } else {
+                note(info);
             }
         }));
     });
@@ -62,9 +95,31 @@ pub(crate) fn install_hook() {
 
 fn note(info: &PanicHookInfo<'_>) {
     if let Some(at) = info.location() {
-        let noted = (message(info.payload()).to_owned(), at.to_string());
-        let _ = PANICKED_AT.try_with(|p| *p.borrow_mut() = Some(noted));
+        let message = message(info.payload());
+        let noted = Noted {
+            message: message.to_owned(),
+            text_at: message.as_ptr() as usize,
+            location: at.to_string(),
+        };
+        let _ = PANICKED_AT.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() == NOTED_MAX {
+                p.remove(0);
+            }
+            p.push(noted);
+        });
     }
+}
+
+/// Go's first line, and where, for a panic no `report_and_exit` will
+/// follow.
+fn print_now(message: &str, at: Option<&Location<'_>>) {
+    let mut out = format!("panic: {message}\n");
+    if let Some(at) = at {
+        out.push_str(&format!("\tpanicked at {at}\n"));
+    }
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().lock().write_all(out.as_bytes());
 }
 
 /// A panic payload's message, as Rust's own hook finds it.
@@ -80,7 +135,7 @@ fn message(payload: &(dyn Any + Send)) -> &str {
 /// returned guard drops, which restores the previous mark.
 pub(crate) fn ends_program(on: bool) -> Mark {
     if on {
-        let _ = PANICKED_AT.try_with(|p| p.borrow_mut().take());
+        let _ = PANICKED_AT.try_with(|p| p.borrow_mut().clear());
     }
     Mark(ENDS_PROGRAM.replace(on))
 }
@@ -107,15 +162,16 @@ pub(crate) fn report_and_exit(
     std::mem::forget(exiting);
     let message = message(payload);
     let mut out = format!("panic: {message}\n\ngoroutine {id}{name} [running]:\n");
-    // Where it panicked, if the hook saw it happen here; a payload
-    // re-raised from another goroutine was noted elsewhere, if at all.
-    let at = PANICKED_AT
-        .try_with(|p| p.borrow_mut().take())
-        .ok()
-        .flatten()
-        .filter(|(noted, _)| noted == message);
-    if let Some((_, at)) = at {
-        out.push_str(&format!("\tpanicked at {at}\n"));
+    // Where it panicked, if the hook saw this very panic here: a payload
+    // re-raised from another goroutine was noted elsewhere, if at all, and
+    // one caught here before may have had the same text.
+    let noted = PANICKED_AT.try_with(|p| p.take()).unwrap_or_default();
+    let noted = noted
+        .iter()
+        .rev()
+        .find(|n| n.message == message && n.text_at == message.as_ptr() as usize);
+    if let Some(noted) = noted {
+        out.push_str(&format!("\tpanicked at {}\n", noted.location));
     }
     if let Some(created) = created {
         out.push_str(&format!("\tcreated at {created}\n"));

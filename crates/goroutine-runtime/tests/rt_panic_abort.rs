@@ -3,14 +3,16 @@
 //! with `GOROUTINE_ABORT_CHILD` set), since it ends its process.
 
 use std::panic::{catch_unwind, resume_unwind};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::{Duration, Instant};
 
 use goroutine::__private::{EntryConfig, MainOnWorkers as _, ProgramMain};
 use goroutine::runtime::{Builder, PanicPolicy};
 
 const TEST: &str = "a_panic_under_the_abort_policy_exits_with_status_2";
 const RECOVER_TEST: &str = "a_recovered_panic_prints_nothing_and_a_reraised_one_is_reported";
+const ABORT_TEST: &str = "a_panic_that_aborts_during_unwinding_still_prints_gos_first_line";
 
 /// Runs `main` as `#[goroutine::main]` runs a program's `async fn main`
 /// (its expansion, with the default settings but 2 workers).
@@ -23,13 +25,25 @@ fn program_main<F: std::future::Future<Output = ()> + Send + 'static>(main: F) -
     (&&ProgramMain::new(config, main)).run_program()
 }
 
-/// Runs `case` in a child process (this binary, running only `test`).
+/// Runs `case` in a child process (this binary, running only `test`),
+/// killed if it runs for over a minute (a hang fails the test).
 fn run_child(test: &str, case: &str) -> (Option<i32>, String, String) {
-    let out = Command::new(std::env::current_exe().unwrap())
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env("GOROUTINE_ABORT_CHILD", case)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{case}: still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -94,6 +108,33 @@ fn child(case: &str) {
         "recovered_in_main" => {
             let _ = program_main(async {
                 assert!(catch_unwind(|| panic!("recovered")).is_err());
+            });
+        }
+        "destructor_panics_while_unwinding" => {
+            // The process aborts before the poll's catch: Go's first line
+            // must still be there.
+            struct PanicsOnDrop;
+            impl Drop for PanicsOnDrop {
+                fn drop(&mut self) {
+                    panic!("in drop");
+                }
+            }
+            rt.block_on(async {
+                let _ = goroutine::spawn(async {
+                    let _d = PanicsOnDrop;
+                    panic!("boom before the drop");
+                })
+                .await;
+            });
+        }
+        "reraised_same_text" => {
+            let _ = program_main(async {
+                let h = goroutine::spawn(async { panic!("{}", "same") });
+                let payload = h.await.unwrap_err().into_panic();
+                // Caught here before, with the same text: not the
+                // re-raised panic's location.
+                assert!(catch_unwind(|| panic!("{}", "same")).is_err());
+                resume_unwind(payload);
             });
         }
         "reraised_in_main" => {
@@ -183,5 +224,27 @@ fn a_recovered_panic_prints_nothing_and_a_reraised_one_is_reported() {
         !stderr.contains("\tpanicked at"),
         "a stale location: {stderr}"
     );
+    assert!(!stdout.contains("survived"), "{stdout}");
+    let (code, _, stderr) = run_child(RECOVER_TEST, "reraised_same_text");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("panic: same\n\ngoroutine 1 [running]:\n"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("\tpanicked at"),
+        "a stale location: {stderr}"
+    );
+}
+
+#[test]
+fn a_panic_that_aborts_during_unwinding_still_prints_gos_first_line() {
+    if let Ok(case) = std::env::var("GOROUTINE_ABORT_CHILD") {
+        child(&case);
+        return;
+    }
+    let (code, stdout, stderr) = run_child(ABORT_TEST, "destructor_panics_while_unwinding");
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("panic: boom before the drop\n"), "{stderr}");
     assert!(!stdout.contains("survived"), "{stdout}");
 }
