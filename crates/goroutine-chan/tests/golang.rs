@@ -10,6 +10,9 @@
 use futures::FutureExt;
 use goroutine::chan::{self, select, Receiver, Sender, TryRecvError, TrySendError};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 fn scale(n: usize) -> usize {
     if cfg!(miri) {
@@ -712,4 +715,54 @@ fn a_hand_off_chain_is_not_cut_by_the_coop_budget() {
         orders.iter().any(|o| o[..] == ["pingpong done", "C ran"]),
         "{orders:?}"
     );
+}
+
+// The chain's end: Go's sysmon preempts a `runnext` chain after its 10 ms
+// slice, so an endless ping-pong on one P cannot keep a third goroutine
+// out. Here the chain ends when its slice is over, and the goroutine in
+// the queue runs (a hang, caught by the 20 s bound, without it).
+#[test]
+fn an_endless_hand_off_chain_ends_with_its_time_slice() {
+    let rt = goroutine::runtime::Builder::new()
+        .workers(1)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    let (ran, round_trips) = rt.block_on(async {
+        goroutine::spawn(async {
+            let ran = Arc::new(AtomicBool::new(false));
+            let (ping_tx, ping_rx) = chan::bounded::<()>(0);
+            let (pong_tx, pong_rx) = chan::bounded::<()>(0);
+            let r = ran.clone();
+            // As in Go's order: the pinger first, the ponger second (it
+            // runs first and waits), then the pinger spawns the third
+            // goroutine, which its first hand-off pushes to the queue.
+            let pinger = goroutine::spawn(async move {
+                let r2 = r.clone();
+                goroutine::spawn(async move { r2.store(true, Ordering::SeqCst) });
+                let start = Instant::now();
+                let mut round_trips = 0u64;
+                while !r.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(20) {
+                    ping_tx.send(()).await.unwrap();
+                    pong_rx.recv().await.unwrap();
+                    round_trips += 1;
+                }
+                round_trips
+            });
+            goroutine::spawn(async move {
+                while ping_rx.recv().await.is_some() {
+                    if pong_tx.send(()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let round_trips = pinger.await.unwrap();
+            (ran.load(Ordering::SeqCst), round_trips)
+        })
+        .await
+        .unwrap()
+    });
+    assert!(ran, "the third goroutine never ran beside the chain");
+    // It waited for the chain, as in Go: not the 3 hops of tokio's rule.
+    assert!(round_trips > 2, "{round_trips} round trips");
 }

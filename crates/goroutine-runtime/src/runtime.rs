@@ -132,11 +132,14 @@ const DEFAULT_MAX_EXTRA_WORKERS: usize = 64;
 pub(crate) const MAX_WORKER_THREADS: usize = 10_000;
 
 /// Worker count when none is configured: `GOMAXPROCS` if set to a positive
-/// integer, as in Go; otherwise the number of cores available.
+/// integer, as in Go (at most [`MAX_WORKER_THREADS`]: Go's Ps are not
+/// threads, ours are, and a program that runs under Go must start here
+/// too); otherwise the number of cores available.
 pub(crate) fn default_workers() -> usize {
     std::env::var("GOMAXPROCS")
         .ok()
         .and_then(|v| gomaxprocs(&v))
+        .map(|n| n.min(MAX_WORKER_THREADS))
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
@@ -388,10 +391,10 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// If the operating system refuses to start a thread, if there are more
-    /// than 10,000 workers (Go's default limit on a program's threads; a
-    /// `GOMAXPROCS` above it counts too), or if 65,535 runtimes are already
-    /// alive.
+    /// If the operating system refuses to start a thread, if
+    /// [`workers`](Builder::workers) asks for more than 10,000 (Go's
+    /// default limit on a program's threads; a larger `GOMAXPROCS` is
+    /// taken as 10,000), or if 65,535 runtimes are already alive.
     ///
     /// # Examples
     ///

@@ -192,8 +192,8 @@ impl<T: ?Sized> RwLock<T> {
             return None;
         }
         if !self.readers.try_take(MAX_READERS) {
-            // Nobody waited for the turn (else `try_take` would have
-            // failed): this only gives it back.
+            // Give the turn back; a writer that queued for it meanwhile
+            // gets it.
             self.turn.release(1);
             return None;
         }
