@@ -20,7 +20,8 @@
 //! ring of 256 plus a LIFO slot that makes message passing stay on one
 //! core, steal half of another worker's ring when theirs is empty, check a
 //! global injector at least every 61 ticks (a tick runs one goroutine and
-//! at most 3 it hands off to), look at the timers after every poll, and
+//! those it hands off to, for up to Go's 10 ms time slice), look at the
+//! timers after every poll, and
 //! park with zero CPU when idle. A coop budget makes a goroutine that
 //! never waits yield anyway. See `docs/architecture.md` in the repository
 //! for the whole picture.
