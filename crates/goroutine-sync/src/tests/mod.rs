@@ -4,6 +4,7 @@
 //! goroutine-sync --lib --release`.
 
 mod loom_mutex;
+mod loom_rwlock;
 mod loom_semaphore;
 mod loom_waitgroup;
 
