@@ -579,15 +579,29 @@ fn zero_sized_values_travel() {
     });
 }
 
-// Go: runtime/chan.go, closechan (its waiters are readied off a stack).
-#[test]
-fn close_runs_its_first_waiter_first_then_the_others_newest_first() {
-    // One worker, as Go's GOMAXPROCS=1: the order is the scheduler's.
-    let rt = goroutine::runtime::Builder::new()
+/// A runtime with one worker and no monitor: Go's GOMAXPROCS=1, where the
+/// order is the scheduler's alone.
+fn one_worker() -> goroutine::runtime::Runtime {
+    goroutine::runtime::Builder::new()
         .workers(1)
         .blocking_threshold(None)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Everything left in a closed channel, in order.
+async fn drain<T>(rx: &Receiver<T>) -> Vec<T> {
+    let mut all = Vec::new();
+    while let Some(v) = rx.recv().await {
+        all.push(v);
+    }
+    all
+}
+
+// Go: runtime/chan.go, closechan (its waiters are readied off a stack).
+#[test]
+fn close_runs_its_first_waiter_first_then_the_others_newest_first() {
+    let rt = one_worker();
     let order = rt.block_on(async {
         goroutine::spawn(async {
             let (start_tx, start_rx) = chan::bounded::<()>(0);
@@ -622,11 +636,7 @@ fn close_runs_its_first_waiter_first_then_the_others_newest_first() {
 // then `other goroutine`.
 #[test]
 fn a_hand_off_chain_keeps_the_worker_for_its_time_slice() {
-    let rt = goroutine::runtime::Builder::new()
-        .workers(1)
-        .blocking_threshold(None)
-        .build()
-        .unwrap();
+    let rt = one_worker();
     let order = rt.block_on(async {
         goroutine::spawn(async {
             let (log_tx, log_rx) = chan::unbounded::<String>();
@@ -647,11 +657,7 @@ fn a_hand_off_chain_keeps_the_worker_for_its_time_slice() {
             }
             done_rx.recv().await.unwrap();
             drop(log_tx);
-            let mut order = Vec::new();
-            while let Some(line) = log_rx.recv().await {
-                order.push(line);
-            }
-            order
+            drain(&log_rx).await
         })
         .await
         .unwrap()
@@ -667,11 +673,7 @@ fn a_hand_off_chain_keeps_the_worker_for_its_time_slice() {
 // runs after, as in Go at GOMAXPROCS=1 ("pingpong done", then "C ran").
 #[test]
 fn a_hand_off_chain_is_not_cut_by_the_coop_budget() {
-    let rt = goroutine::runtime::Builder::new()
-        .workers(1)
-        .blocking_threshold(None)
-        .build()
-        .unwrap();
+    let rt = one_worker();
     let run = || {
         rt.block_on(async {
             goroutine::spawn(async {
@@ -697,11 +699,7 @@ fn a_hand_off_chain_is_not_cut_by_the_coop_budget() {
                 // Let C run if it has not.
                 goroutine::yield_now().await;
                 drop(log_tx);
-                let mut order = Vec::new();
-                while let Some(line) = log_rx.recv().await {
-                    order.push(line);
-                }
-                order
+                drain(&log_rx).await
             })
             .await
             .unwrap()
@@ -723,11 +721,7 @@ fn a_hand_off_chain_is_not_cut_by_the_coop_budget() {
 // the queue runs (a hang, caught by the 20 s bound, without it).
 #[test]
 fn an_endless_hand_off_chain_ends_with_its_time_slice() {
-    let rt = goroutine::runtime::Builder::new()
-        .workers(1)
-        .blocking_threshold(None)
-        .build()
-        .unwrap();
+    let rt = one_worker();
     let (ran, round_trips) = rt.block_on(async {
         goroutine::spawn(async {
             let ran = Arc::new(AtomicBool::new(false));
