@@ -91,6 +91,10 @@ pub(crate) struct Worker {
     /// sleep took seconds (Go: 20 ms, its timers `ready` into `runnext`
     /// whatever waits globally).
     firing_timers: Cell<bool>,
+    /// The last LIFO chain ran out its time slice: the next tick is a
+    /// maintenance tick (I/O, then the injector first), as Go's preempted
+    /// goroutine goes to the global queue and sysmon polls the network.
+    slice_ran_out: Cell<bool>,
     /// Set while this worker polls the main goroutine of `#[goroutine::main]`
     /// (`block_on::run_main_goroutine`): it may call `block_on`
     /// (`run_as`), and its end closes the runtime.
@@ -146,6 +150,7 @@ impl Worker {
             index,
             in_driver: Cell::new(false),
             firing_timers: Cell::new(false),
+            slice_ran_out: Cell::new(false),
             polling_main: Cell::new(false),
             poll_seq: Cell::new(0),
             timer_check: TimerCheck::new(),
@@ -225,7 +230,10 @@ impl Worker {
             (core.tick, std::mem::take(&mut core.global_owed))
         };
         self.check_timers();
-        let maintenance = tick % GLOBAL_INTERVAL == 0;
+        // Every 61st tick, and after a chain that ran out its slice: else,
+        // beside endless hand-offs, whose ticks last 10 ms each, I/O and
+        // the injector would wait 61 slices (0.6 s).
+        let maintenance = tick % GLOBAL_INTERVAL == 0 || self.slice_ran_out.replace(false);
         if maintenance {
             self.maintenance();
         }
@@ -352,6 +360,7 @@ impl Worker {
             // shutdown): nothing more runs; `run_loop` ends and the queues
             // are drained. Checked only when there is a next goroutine.
             if chain_ends || self.shared.is_closed() {
+                self.slice_ran_out.set(chain_ends);
                 self.push_back(next, false);
                 return;
             }
