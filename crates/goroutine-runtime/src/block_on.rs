@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::panic::{self, AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::pin::{pin, Pin};
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
@@ -436,11 +436,9 @@ fn run_as<F: Future>(
         let poll = if meta.ends_program() {
             // `PanicPolicy::Abort`: a panic of the main goroutine ends the
             // process, as any goroutine's does.
-            let _mark = crate::panic_report::ends_program(true);
-            match panic::catch_unwind(AssertUnwindSafe(poll_once)) {
-                Ok(poll) => poll,
-                Err(payload) => crate::runtime::goroutine_panicked(&meta, &*payload),
-            }
+            crate::panic_report::poll_ending_program(poll_once, |payload| {
+                crate::runtime::goroutine_panicked(&meta, payload)
+            })
         } else {
             poll_once()
         };

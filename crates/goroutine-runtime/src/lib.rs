@@ -372,16 +372,10 @@ pub mod __private {
         crate::panic_report::install_hook();
         let (rt, previous) = enter_main(config, None);
         let handle = rt.handle();
-        let out = {
-            let _ends_program = crate::panic_report::ends_program(true);
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::block_on::run_at(&handle, future, at)
-            }))
-        };
-        let out = match out {
-            Ok(out) => out,
-            Err(payload) => crate::panic_report::report_and_exit(1, "", None, &*payload),
-        };
+        let out = crate::panic_report::poll_ending_program(
+            || crate::block_on::run_at(&handle, future, at),
+            |payload| crate::panic_report::report_and_exit(1, "", None, payload),
+        );
         drop(handle);
         leave_main(rt, previous);
         out
@@ -448,13 +442,12 @@ pub mod __private {
             cx: &mut std::task::Context<'_>,
         ) -> std::task::Poll<F::Output> {
             let future = self.project().future;
-            let _ends_program = crate::panic_report::ends_program(true);
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.poll(cx))) {
-                Ok(poll) => poll,
-                // Ended here, on the worker, where the panic hook noted
-                // where it happened.
-                Err(payload) => crate::panic_report::report_and_exit(1, "", None, &*payload),
-            }
+            // Ended here, on the worker, where the panic hook noted where
+            // it happened.
+            crate::panic_report::poll_ending_program(
+                || future.poll(cx),
+                |payload| crate::panic_report::report_and_exit(1, "", None, payload),
+            )
         }
     }
 

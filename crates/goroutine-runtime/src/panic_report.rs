@@ -31,7 +31,7 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::io::Write;
-use std::panic::{Location, PanicHookInfo};
+use std::panic::{self, AssertUnwindSafe, Location, PanicHookInfo};
 use std::sync::{Mutex, Once};
 
 thread_local! {
@@ -131,17 +131,30 @@ fn message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("Box<dyn Any>")
 }
 
-/// Marks this thread's panics as ending the process (or not) until the
-/// returned guard drops, which restores the previous mark.
-pub(crate) fn ends_program(on: bool) -> Mark {
-    if on {
-        let _ = PANICKED_AT.try_with(|p| p.borrow_mut().clear());
+/// Runs `poll`, a poll whose panic ends the process: meanwhile the hook
+/// keeps Rust's report of this thread's panics off stderr, and a panic
+/// that gets out of `poll` is handed to `report`, which is to exit (its
+/// callers pass functions returning `!`).
+pub(crate) fn poll_ending_program<R>(
+    poll: impl FnOnce() -> R,
+    report: impl FnOnce(&(dyn Any + Send)) -> R,
+) -> R {
+    let _mark = ends_program();
+    match panic::catch_unwind(AssertUnwindSafe(poll)) {
+        Ok(out) => out,
+        Err(payload) => report(&*payload),
     }
-    Mark(ENDS_PROGRAM.replace(on))
+}
+
+/// Marks this thread's panics as ending the process until the returned
+/// guard drops, which restores the previous mark.
+fn ends_program() -> Mark {
+    let _ = PANICKED_AT.try_with(|p| p.borrow_mut().clear());
+    Mark(ENDS_PROGRAM.replace(true))
 }
 
 /// See [`ends_program`].
-pub(crate) struct Mark(bool);
+struct Mark(bool);
 
 impl Drop for Mark {
     fn drop(&mut self) {

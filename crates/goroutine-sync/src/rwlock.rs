@@ -350,10 +350,7 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
                     if !lock.turn.try_take(1) {
                         this.stage = Stage::Turn(lock.turn.acquire_for(1, WaitReason::RwLockWrite));
                     } else if !lock.readers.try_take(MAX_READERS) {
-                        this.stage = Stage::Readers(
-                            lock.readers
-                                .acquire_for(MAX_READERS, WaitReason::RwLockWrite),
-                        );
+                        this.stage = lock.wait_for_readers();
                     } else {
                         progress.made_progress();
                         break;
@@ -361,10 +358,7 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
                 }
                 Stage::Turn(turn) => {
                     ready!(Pin::new(turn).poll(cx)).forget();
-                    this.stage = Stage::Readers(
-                        lock.readers
-                            .acquire_for(MAX_READERS, WaitReason::RwLockWrite),
-                    );
+                    this.stage = lock.wait_for_readers();
                 }
                 Stage::Readers(readers) => {
                     ready!(Pin::new(readers).poll(cx)).forget();
@@ -379,6 +373,16 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
             lock,
             _data: PhantomData,
         })
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// A [`Write`]'s second stage, once the turn is its own.
+    fn wait_for_readers(&self) -> Stage<'_> {
+        Stage::Readers(
+            self.readers
+                .acquire_for(MAX_READERS, WaitReason::RwLockWrite),
+        )
     }
 }
 

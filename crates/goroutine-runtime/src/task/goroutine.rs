@@ -2,7 +2,6 @@
 //! goroutine parks, panics or goes away.
 
 use std::future::Future;
-use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -41,11 +40,10 @@ impl<F: Future> Future for Goroutine<'_, F> {
         let poll = if meta.ends_program() {
             // `PanicPolicy::Abort`: a panic ends the process, with Go's
             // report of it (`panic_report`).
-            let _mark = crate::panic_report::ends_program(true);
-            match panic::catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
-                Ok(poll) => poll,
-                Err(payload) => crate::runtime::goroutine_panicked(meta, &*payload),
-            }
+            crate::panic_report::poll_ending_program(
+                || this.inner.poll(cx),
+                |payload| crate::runtime::goroutine_panicked(meta, payload),
+            )
         } else {
             // Any panic goes on to `async-task`, which keeps it for the
             // `JoinHandle`.
